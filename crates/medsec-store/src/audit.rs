@@ -150,10 +150,12 @@ impl Store {
         })
     }
 
-    /// Lists one organisation's audit records, newest first.
-    pub async fn list_audit(&self, org_id: &str, f: &AuditFilter) -> Result<Vec<Record>> {
-        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE org_id = $1");
-        let mut n = 1;
+    /// Lists one organisation's audit records, newest first; with
+    /// `include_instance`, also the records of no organisation (setup,
+    /// logins of unknown users), which only operator administrators see.
+    pub async fn list_audit(&self, org_id: &str, include_instance: bool, f: &AuditFilter) -> Result<Vec<Record>> {
+        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE (org_id = $1 OR ($2 AND org_id IS NULL))");
+        let mut n = 2;
         let mut next = |clause: &str, sql: &mut String| {
             n += 1;
             sql.push_str(&clause.replace('?', &format!("${n}")));
@@ -183,7 +185,7 @@ impl Store {
         }
         next(" ORDER BY seq DESC LIMIT ?", &mut sql);
         on!(self, pool => {
-            let mut q = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql.clone())).bind(org_id);
+            let mut q = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql.clone())).bind(org_id).bind(include_instance);
             if let Some(v) = &f.actor { q = q.bind(v); }
             if let Some(v) = &f.action { q = q.bind(v); }
             if let Some(v) = &f.action_prefix { q = q.bind(v).bind(v); }

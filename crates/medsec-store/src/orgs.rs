@@ -127,17 +127,18 @@ impl Store {
         })
     }
 
-    /// Renames and/or enables or disables a non-operator organisation.
-    /// Disabling ends every session of its users.
+    /// Renames and/or enables or disables an organisation; the operator
+    /// organisation can be renamed but never disabled. Disabling ends
+    /// every session of its users.
     pub async fn update_org(&self, id: &str, name: Option<&str>, enabled: Option<bool>, now: Timestamp, audit: AuditEntry) -> Result<Organization> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let done = sqlx::query(
                 "UPDATE organizations SET name = COALESCE($2, name), enabled = COALESCE($3, enabled), updated_at = $4 \
-                 WHERE id = $1 AND is_operator = $5",
+                 WHERE id = $1 AND NOT (is_operator AND NOT COALESCE($3, TRUE))",
             )
-            .bind(id).bind(name).bind(enabled).bind(now.0).bind(false)
+            .bind(id).bind(name).bind(enabled).bind(now.0)
             .execute(&mut *tx).await.map_err(conflict_or("update organisation", "organisation"))?
             .rows_affected();
             if done != 1 {

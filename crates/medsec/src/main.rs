@@ -1,1 +1,374 @@
-fn main() {}
+//! The `medsec` command: runs the HTTPS server and the operations around
+//! it (first administrator, backup and restore, audit verification).
+//!
+//! Configuration is read in this order, later sources winning:
+//! built-in defaults, the TOML config file, `MEDSEC_*` environment
+//! variables, command-line flags.
+
+mod config;
+mod progress;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use medsec_core::audit::{Action, Outcome};
+use medsec_server::clock::SystemClock;
+use medsec_server::{AppState, ServerConfig};
+use medsec_store::{AuditEntry, OpenOptions, Store};
+
+use config::{Config, StoreArgs};
+
+/// medsec — cybersecurity of connected medical devices, from design to end of support.
+#[derive(Parser)]
+#[command(name = "medsec", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTPS server (web UI and API).
+    ///
+    /// On an empty database it prints a one-time setup link where the first
+    /// administrator chooses a password. Without --tls-cert/--tls-key it
+    /// creates a self-signed certificate in the data directory on first start
+    /// and prints its SHA-256 fingerprint.
+    Serve(ServeArgs),
+    /// Create the first administrator without the web setup page.
+    Init(InitArgs),
+    /// Write a consistent, versioned export of all data to FILE (safe while the server runs).
+    Backup(FileArgs),
+    /// Load a backup into an empty database (SQLite or PostgreSQL).
+    Restore(FileArgs),
+    /// Audit-log operations.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Print the effective configuration (after file, environment and flags).
+    Config(ServeArgs),
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address and port to listen on [default: 127.0.0.1:8443].
+    #[arg(long, env = "MEDSEC_LISTEN", value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// PEM certificate chain to serve instead of the self-signed one.
+    #[arg(long, env = "MEDSEC_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "MEDSEC_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Extra host name for the self-signed certificate (repeatable).
+    #[arg(long = "hostname", env = "MEDSEC_HOSTNAMES", value_delimiter = ',', value_name = "NAME")]
+    pub hostnames: Vec<String>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "MEDSEC_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Largest request body in bytes [default: 1048576].
+    #[arg(long, env = "MEDSEC_BODY_LIMIT", value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+}
+
+#[derive(Args)]
+struct InitArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// User ID of the first administrator.
+    #[arg(long, value_name = "USER")]
+    admin: String,
+    /// File holding the administrator's password (first line; `-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    password_file: PathBuf,
+    /// The administrator's display name [default: the user ID].
+    #[arg(long, value_name = "NAME")]
+    display_name: Option<String>,
+    /// Name of the operating organisation.
+    #[arg(long, value_name = "NAME", default_value = "medsec operator")]
+    org_name: String,
+    /// Kind of the operating organisation: manufacturer, hospital, isac, regulator.
+    #[arg(long, value_name = "KIND", default_value = "isac")]
+    org_kind: String,
+}
+
+#[derive(Args)]
+struct FileArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The backup file.
+    file: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; reports the first record that was altered, removed or reordered.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // Print the whole chain once: what failed and why.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Init(args) => init(args).await,
+        Command::Backup(args) => backup(args).await,
+        Command::Restore(args) => restore(args).await,
+        Command::Audit(AuditCommand::Verify(args)) => verify(args).await,
+        Command::Config(args) => {
+            let config = Config::resolve(&args)?;
+            print!("{}", config.to_toml()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.with_ansi(std::env::var_os("NO_COLOR").is_none()).init();
+    }
+}
+
+async fn open_store(config: &Config) -> Result<Store> {
+    if config.database.is_none() {
+        create_private_dir(&config.data_dir)?;
+    }
+    let location = config.database_location();
+    Store::open(&location, &OpenOptions::default())
+        .await
+        .with_context(|| format!("opening the database {}", medsec_store::redact(&location)))
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting access to {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn app_state(config: &Config, store: Store) -> Result<AppState> {
+    let mut sc = ServerConfig::new(config.data_dir.clone());
+    sc.body_limit = config.body_limit;
+    sc.display_offset_minutes = config.display_offset_minutes;
+    AppState::new(store, Arc::new(SystemClock), sc).await.map_err(|e| anyhow::anyhow!("{e:?}"))
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let config = Config::resolve(&args)?;
+    init_logging(&config.log_format);
+    let started = std::time::Instant::now();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let store = open_store(&config).await?;
+    let tls = medsec_server::tls::load(&config.tls_source()).context("loading the TLS certificate")?;
+    let state = app_state(&config, store.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.listen))?;
+    let local = listener.local_addr()?;
+    let host = match (config.hostnames.first(), local.ip().is_unspecified() || local.ip().is_loopback()) {
+        (Some(h), _) => h.clone(),
+        (None, true) => "localhost".to_owned(),
+        (None, false) => local.ip().to_string(),
+    };
+    let base = format!("https://{host}:{}", local.port());
+
+    let mut err = std::io::stderr().lock();
+    if tls.created {
+        writeln!(err, "Created a self-signed TLS certificate: {}", tls.cert_path.display())?;
+    }
+    writeln!(err, "TLS certificate SHA-256 fingerprint: {}", tls.fingerprint)?;
+    if let Some(token) = medsec_server::service::issue_setup_token(&state).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
+        writeln!(err, "\nmedsec has no administrator yet. Open this one-time link within 24 hours to set it up:\n\n    {base}/setup?token={token}\n")?;
+    }
+    writeln!(err, "medsec {} serving on {base} ({} database, ready in {} ms)", env!("CARGO_PKG_VERSION"), store.backend().as_str(), started.elapsed().as_millis())?;
+    drop(err);
+
+    let app = medsec_server::build(state.clone());
+    let sweeper = medsec_server::spawn_sweeper(state);
+    medsec_server::serve(app.router, listener, tls.config, shutdown_signal()).await.context("serving HTTPS")?;
+    sweeper.abort();
+    store.close().await;
+    tracing::info!("medsec stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn read_password(path: &Path) -> Result<String> {
+    let text = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin().read_line(&mut s).context("reading the password from standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading the password file {}", path.display()))?
+    };
+    let line = text.lines().next().unwrap_or("").to_owned();
+    if line.is_empty() {
+        bail!("the password file {} is empty", path.display());
+    }
+    Ok(line)
+}
+
+fn cli_audit(action: Action) -> AuditEntry {
+    AuditEntry {
+        at: medsec_core::Timestamp::now(),
+        org_id: None,
+        actor_id: None,
+        actor: "cli".into(),
+        source: "cli".into(),
+        action,
+        outcome: Outcome::Success,
+        target_kind: "instance",
+        target_id: None,
+        details: serde_json::json!({}),
+    }
+}
+
+async fn init(args: InitArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let password = read_password(&args.password_file)?;
+    let store = open_store(&config).await?;
+    if store.user_count().await? > 0 {
+        bail!("medsec is already set up: the database has users");
+    }
+    let state = app_state(&config, store.clone()).await?;
+    let input = medsec_server::service::SetupInput {
+        org_name: args.org_name,
+        org_kind: args.org_kind,
+        username: args.admin.clone(),
+        display_name: args.display_name.unwrap_or_else(|| args.admin.clone()),
+        password: password.clone(),
+        password_confirm: password,
+    };
+    match medsec_server::service::setup(&state, &input, None, "cli").await {
+        Ok((org, user)) => {
+            println!("Created the operating organisation \"{}\" ({}) and its administrator \"{}\".", org.name, org.kind, user.username);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(medsec_server::error::Error::Invalid(errors)) => {
+            for e in errors {
+                let field = match e.field.as_str() {
+                    "username" => "--admin",
+                    "password" | "password_confirm" => "--password-file",
+                    "org_name" => "--org-name",
+                    "org_kind" => "--org-kind",
+                    "display_name" => "--display-name",
+                    other => other,
+                };
+                eprintln!("error: {field}: {}", medsec_server::i18n::Lang::En.field_error(&e));
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => bail!("setup failed: {e:?}"),
+    }
+}
+
+async fn backup(args: FileArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let store = open_store(&config).await?;
+    let details = serde_json::json!({"file": args.file.display().to_string()});
+    store.audit(cli_audit(Action::BackupCreated).details(details)).await?;
+    let mut p = progress::Progress::new("backup");
+    let summary = store.backup(&args.file, |table, n| p.step(table, n)).await.with_context(|| format!("writing the backup {}", args.file.display()))?;
+    p.finish();
+    println!("Wrote {} rows of schema version {} to {}:", summary.rows(), summary.schema_version, args.file.display());
+    for (t, n) in &summary.tables {
+        println!("  {t:<18} {n:>10}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn restore(args: FileArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let store = open_store(&config).await?;
+    let mut p = progress::Progress::new("restore");
+    let summary = store.restore(&args.file, |table, n| p.step(table, n)).await.with_context(|| format!("restoring {}", args.file.display()))?;
+    p.finish();
+    let details = serde_json::json!({"file": args.file.display().to_string(), "rows": summary.rows()});
+    store.audit(cli_audit(Action::BackupRestored).details(details)).await?;
+    println!("Restored {} rows into the {} database:", summary.rows(), store.backend().as_str());
+    for (t, n) in &summary.tables {
+        println!("  {t:<18} {n:>10}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(args: VerifyArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let store = open_store(&config).await?;
+    let mut p = progress::Progress::new("verify");
+    let mut total = 0u64;
+    let v = store.verify_audit(|n| {
+        total += n;
+        p.step("audit_log", total);
+    }).await?;
+    p.finish();
+    match v.first_break {
+        None => {
+            println!("Audit log intact: {} records verified, last record {}.", v.checked, v.last_seq);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(b) => {
+            println!("Audit log BROKEN after checking {} records: {b}.", v.checked);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -50,7 +50,7 @@ async fn users_are_scoped_to_their_organisation(db: TestDb) {
     assert!(matches!(s.delete_user(&a.id, &bob.id, entry(Action::UserDeleted)).await, Err(StoreError::NotFound { .. })));
     assert!(matches!(s.unlock_user(&a.id, &bob.id, Timestamp::now(), entry(Action::UserUnlocked)).await, Err(StoreError::NotFound { .. })));
     assert_eq!(s.get_user(&b.id, &bob.id).await.unwrap().unwrap().role, Role::Viewer, "unchanged");
-    let audit_a = s.list_audit(&a.id, &Default::default()).await.unwrap();
+    let audit_a = s.list_audit(&a.id, false, &medsec_store::AuditFilter { limit: 100, ..Default::default() }).await.unwrap();
     assert!(audit_a.iter().all(|r| r.org_id.as_deref() == Some(a.id.as_str())));
 }
 
@@ -126,7 +126,7 @@ async fn sessions_end_replace_and_expire(db: TestDb) {
     assert!(expired.is_empty(), "touched after the idle cut-off");
     let expired = s.expire_sessions(now.plus_secs(2000), now.plus_secs(1000), &entry(Action::SessionTimeout)).await.unwrap();
     assert_eq!(expired.len(), 1);
-    let records = s.list_audit(&p.org.id, &medsec_store::AuditFilter { action: Some("auth.session.timeout".into()), limit: 10, ..Default::default() }).await.unwrap();
+    let records = s.list_audit(&p.org.id, false, &medsec_store::AuditFilter { action: Some("auth.session.timeout".into()), limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].actor, "admin");
 
@@ -183,6 +183,7 @@ async fn disabling_an_org_ends_its_sessions(db: TestDb) {
     assert!(s.session("g1").await.unwrap().is_none());
     let op = s.list_orgs().await.unwrap().into_iter().find(|o| o.is_operator).unwrap();
     assert!(s.update_org(&op.id, None, Some(false), Timestamp::now(), entry(Action::OrgDisabled)).await.is_err(), "the operator cannot be disabled");
+    assert_eq!(s.update_org(&op.id, Some("Renamed"), None, Timestamp::now(), entry(Action::OrgUpdated)).await.unwrap().name, "Renamed");
 }
 
 medsec_store::both_backends!(

@@ -1,0 +1,120 @@
+//! The one error type of every handler, UI and API alike.
+//!
+//! A handler's `Error` becomes a bare response carrying an [`ErrorInfo`]
+//! extension; the `render_errors` middleware of the UI or API router then
+//! renders it in the request's language, as an HTML page or as the API's
+//! `{"error": {"code", "message", "field"}}` body. Internal errors are
+//! logged once there, with the request id, and the client sees only a
+//! generic message and that id.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use medsec_core::validate::FieldError;
+
+/// Why a request failed.
+#[derive(Debug, Clone)]
+pub enum Error {
+    /// One or more fields are invalid (422).
+    Invalid(Vec<FieldError>),
+    /// The request itself is malformed: bad JSON, bad form encoding,
+    /// invalid UTF-8 (400). `code` names the problem.
+    BadRequest { code: &'static str, detail: String },
+    /// No valid session or token (401).
+    Unauthenticated,
+    /// The session ended by idle timeout or lifetime (401).
+    SessionExpired,
+    /// The one generic login failure (401): wrong user, wrong password,
+    /// locked or disabled account all look the same.
+    LoginFailed,
+    /// An administrator is already logged in elsewhere and the policy
+    /// refuses a second session (409).
+    SessionRefused,
+    /// Logged in, but the password must be changed first (403).
+    PasswordChangeRequired,
+    /// Logged in, but a second factor must be set up first (403).
+    TotpEnrolmentRequired,
+    /// Not allowed for this user (403).
+    Forbidden,
+    /// The form's CSRF token is missing or wrong, or the request came
+    /// from another origin (403).
+    Csrf,
+    /// Not found in the caller's organisation (404).
+    NotFound,
+    /// No such method on this path (405).
+    MethodNotAllowed,
+    /// A unique value is taken (409).
+    Conflict { field: String },
+    /// The body is larger than allowed (413).
+    PayloadTooLarge,
+    /// Too many password checks are queued; try again shortly (503).
+    Busy,
+    /// Anything else (500). The text is logged, never sent.
+    Internal(String),
+}
+
+impl Error {
+    pub fn field(field: &str, code: &'static str) -> Error {
+        Error::Invalid(vec![FieldError::new(field, code)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed => StatusCode::UNAUTHORIZED,
+            Error::SessionRefused | Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::PasswordChangeRequired | Error::TotpEnrolmentRequired | Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code of the API's error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid(errors) => errors.first().map_or("invalid", |e| e.code),
+            Error::BadRequest { code, .. } => code,
+            Error::Unauthenticated => "unauthenticated",
+            Error::SessionExpired => "session_expired",
+            Error::LoginFailed => "login_failed",
+            Error::SessionRefused => "session_refused",
+            Error::PasswordChangeRequired => "password_change_required",
+            Error::TotpEnrolmentRequired => "totp_enrolment_required",
+            Error::Forbidden => "forbidden",
+            Error::Csrf => "csrf",
+            Error::NotFound => "not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::Conflict { .. } => "conflict",
+            Error::PayloadTooLarge => "payload_too_large",
+            Error::Busy => "busy",
+            Error::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<medsec_store::StoreError> for Error {
+    fn from(e: medsec_store::StoreError) -> Error {
+        match e {
+            medsec_store::StoreError::NotFound { .. } => Error::NotFound,
+            medsec_store::StoreError::Conflict { what } => Error::Conflict { field: what.to_owned() },
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The error a response carries to the rendering middleware.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo(pub Error);
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(ErrorInfo(self));
+        res
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
