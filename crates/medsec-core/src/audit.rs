@@ -186,14 +186,20 @@ pub enum Break {
 impl fmt::Display for Break {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Break::Altered { seq } => write!(f, "record {seq} was altered: its content does not match its hash"),
+            Break::Altered { seq } => write!(
+                f,
+                "record {seq} was altered: its content does not match its hash"
+            ),
             Break::Removed { seq, expected_seq } => write!(
                 f,
                 "records {expected_seq}..{} were removed: record {seq} follows record {}",
                 seq - 1,
                 expected_seq - 1
             ),
-            Break::Reordered { seq } => write!(f, "record {seq} is out of order: it does not follow the record before it"),
+            Break::Reordered { seq } => write!(
+                f,
+                "record {seq} is out of order: it does not follow the record before it"
+            ),
             Break::Truncated { last_seq, head_seq } => write!(
                 f,
                 "records {}..{head_seq} were removed from the end: the last record is {last_seq}",
@@ -229,7 +235,10 @@ impl Verifier {
         let problem = if r.compute_hash() != r.hash {
             Some(Break::Altered { seq: r.seq })
         } else if r.seq > expected_seq {
-            Some(Break::Removed { seq: r.seq, expected_seq })
+            Some(Break::Removed {
+                seq: r.seq,
+                expected_seq,
+            })
         } else if r.seq < expected_seq || r.prev_hash != expected_prev {
             Some(Break::Reordered { seq: r.seq })
         } else {
@@ -243,16 +252,26 @@ impl Verifier {
     /// Ends verification, comparing the last record with the chain head
     /// (the stored sequence number and hash of the newest record).
     pub fn finish(mut self, head: Option<(i64, &str)>) -> Verification {
-        if self.first_break.is_none() {
-            if let Some((head_seq, head_hash)) = head {
-                if head_seq > self.last_seq {
-                    self.first_break = Some(Break::Truncated { last_seq: self.last_seq, head_seq });
-                } else if head_seq == self.last_seq && self.last_hash.as_deref() != Some(head_hash) && head_seq > 0 {
-                    self.first_break = Some(Break::Altered { seq: head_seq });
-                }
+        if self.first_break.is_none()
+            && let Some((head_seq, head_hash)) = head
+        {
+            if head_seq > self.last_seq {
+                self.first_break = Some(Break::Truncated {
+                    last_seq: self.last_seq,
+                    head_seq,
+                });
+            } else if head_seq == self.last_seq
+                && self.last_hash.as_deref() != Some(head_hash)
+                && head_seq > 0
+            {
+                self.first_break = Some(Break::Altered { seq: head_seq });
             }
         }
-        Verification { checked: self.checked, last_seq: self.last_seq, first_break: self.first_break }
+        Verification {
+            checked: self.checked,
+            last_seq: self.last_seq,
+            first_break: self.first_break,
+        }
     }
 }
 
@@ -318,14 +337,32 @@ mod tests {
 
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(check(&c, None), Some(Break::Removed { seq: 3, expected_seq: 2 }));
+        assert_eq!(
+            check(&c, None),
+            Some(Break::Removed {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
 
         let mut c = chain(5);
         c.swap(1, 2);
-        assert_eq!(check(&c, None), Some(Break::Removed { seq: 3, expected_seq: 2 }));
+        assert_eq!(
+            check(&c, None),
+            Some(Break::Removed {
+                seq: 3,
+                expected_seq: 2
+            })
+        );
 
         let c = chain(5);
-        assert_eq!(check(&c[..3], Some((5, &c[4].hash))), Some(Break::Truncated { last_seq: 3, head_seq: 5 }));
+        assert_eq!(
+            check(&c[..3], Some((5, &c[4].hash))),
+            Some(Break::Truncated {
+                last_seq: 3,
+                head_seq: 5
+            })
+        );
     }
 
     #[test]

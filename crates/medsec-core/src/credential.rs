@@ -52,7 +52,10 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with(API_TOKEN_PREFIX));
         assert_eq!(a.len(), 4 + 43);
-        assert_eq!(secret_hash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            secret_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
     }

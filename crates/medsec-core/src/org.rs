@@ -72,7 +72,10 @@ impl FromStr for OrgKind {
         OrgKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownName { what: "organisation kind", value: s.to_owned() })
+            .ok_or_else(|| UnknownName {
+                what: "organisation kind",
+                value: s.to_owned(),
+            })
     }
 }
 
@@ -127,7 +130,10 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownName { what: "role", value: s.to_owned() })
+            .ok_or_else(|| UnknownName {
+                what: "role",
+                value: s.to_owned(),
+            })
     }
 }
 
@@ -195,7 +201,10 @@ impl FromStr for Scope {
         Scope::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownName { what: "scope", value: s.to_owned() })
+            .ok_or_else(|| UnknownName {
+                what: "scope",
+                value: s.to_owned(),
+            })
     }
 }
 

@@ -66,10 +66,26 @@ pub enum Problem {
 /// Passwords that pass the composition rule but appear at the top of every
 /// breach list; refused regardless of length.
 const COMMON: &[&str] = &[
-    "password1!", "password12", "password123", "p@ssw0rd12", "qwerty1234", "qwer1234!!",
-    "1q2w3e4r5t", "1q2w3e4r!!", "qwertyuiop1", "admin12345", "administrator1",
-    "abcd123456", "abc1234567", "iloveyou12", "welcome123", "letmein123", "zaq12wsx!!",
-    "asdf1234!!", "medsec1234", "changeme123",
+    "password1!",
+    "password12",
+    "password123",
+    "p@ssw0rd12",
+    "qwerty1234",
+    "qwer1234!!",
+    "1q2w3e4r5t",
+    "1q2w3e4r!!",
+    "qwertyuiop1",
+    "admin12345",
+    "administrator1",
+    "abcd123456",
+    "abc1234567",
+    "iloveyou12",
+    "welcome123",
+    "letmein123",
+    "zaq12wsx!!",
+    "asdf1234!!",
+    "medsec1234",
+    "changeme123",
 ];
 
 /// Checks a proposed password against the composition rules. Reuse of old
@@ -141,7 +157,9 @@ pub fn verify(password: &str, phc: &str) -> bool {
     let Ok(parsed) = argon2::password_hash::phc::PasswordHash::new(phc) else {
         return false;
     };
-    hasher().verify_password(password.as_bytes(), &parsed).is_ok()
+    hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
 }
 
 /// A hash of a random password, verified against when a login names a user
@@ -164,7 +182,10 @@ mod tests {
         let got: Vec<String> = check_composition(password, username)
             .iter()
             .map(|p| {
-                serde_json::to_value(p).unwrap()["code"].as_str().unwrap().to_owned()
+                serde_json::to_value(p).unwrap()["code"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
             })
             .collect();
         assert_eq!(got, expect, "password {password:?}");

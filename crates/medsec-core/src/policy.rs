@@ -72,7 +72,12 @@ impl SecurityPolicy {
         // Ten seconds is the floor so that tests and drills can watch a
         // timeout happen; an hour is the ceiling the KISA guides tolerate.
         range("idle_timeout_secs", self.idle_timeout_secs, 10, 3600);
-        range("session_lifetime_secs", self.session_lifetime_secs, 600, 7 * 24 * 3600);
+        range(
+            "session_lifetime_secs",
+            self.session_lifetime_secs,
+            600,
+            7 * 24 * 3600,
+        );
         range("password_max_age_days", self.password_max_age_days, 0, 365);
         range("password_history", self.password_history, 0, 24);
         range("token_max_days", self.token_max_days, 1, 730);
@@ -90,7 +95,11 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_ranges_enforced() {
         assert!(SecurityPolicy::default().validate().is_empty());
-        let p = SecurityPolicy { lockout_threshold: 50, idle_timeout_secs: 5, ..Default::default() };
+        let p = SecurityPolicy {
+            lockout_threshold: 50,
+            idle_timeout_secs: 5,
+            ..Default::default()
+        };
         let fields: Vec<_> = p.validate().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["lockout_threshold", "idle_timeout_secs"]);
     }

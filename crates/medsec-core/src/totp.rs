@@ -19,7 +19,9 @@ pub fn new_secret() -> String {
 }
 
 fn totp(secret_b32: &str, account: &str) -> Option<Totp> {
-    let secret = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(DIGITS)
@@ -78,7 +80,11 @@ mod tests {
     #[test]
     fn rfc6238_vectors() {
         // Appendix B gives 8-digit codes; the 6-digit code is their tail.
-        for (t, code8) in [(59, "94287082"), (1_111_111_109, "07081804"), (2_000_000_000, "69279037")] {
+        for (t, code8) in [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (2_000_000_000, "69279037"),
+        ] {
             let code6: String = code8.chars().skip(2).collect();
             assert_eq!(code_at(&rfc_secret(), t).unwrap(), code6, "t = {t}");
         }
@@ -91,10 +97,26 @@ mod tests {
         let code = code_at(&s, now).unwrap();
         let step = verify(&s, &code, now, None).unwrap();
         assert_eq!(step, (now / 30) as i64);
-        assert_eq!(verify(&s, &code, now + 30, None), Some(step), "one step late is accepted");
-        assert_eq!(verify(&s, &code, now + 90, None), None, "three steps late is refused");
-        assert_eq!(verify(&s, &code, now, Some(step)), None, "a used step is refused");
+        assert_eq!(
+            verify(&s, &code, now + 30, None),
+            Some(step),
+            "one step late is accepted"
+        );
+        assert_eq!(
+            verify(&s, &code, now + 90, None),
+            None,
+            "three steps late is refused"
+        );
+        assert_eq!(
+            verify(&s, &code, now, Some(step)),
+            None,
+            "a used step is refused"
+        );
         assert_eq!(verify(&s, "12345", now, None), None);
-        assert!(otpauth_url(&s, "kim").unwrap().starts_with("otpauth://totp/medsec:kim?"));
+        assert!(
+            otpauth_url(&s, "kim")
+                .unwrap()
+                .starts_with("otpauth://totp/medsec:kim?")
+        );
     }
 }

@@ -19,7 +19,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> FieldError {
-        FieldError { field: field.into(), code, args: Vec::new() }
+        FieldError {
+            field: field.into(),
+            code,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> FieldError {
@@ -28,11 +32,16 @@ impl FieldError {
     }
 
     pub fn range(field: impl Into<String>, min: i64, max: i64) -> FieldError {
-        FieldError::new(field, "out_of_range").with("min", min).with("max", max)
+        FieldError::new(field, "out_of_range")
+            .with("min", min)
+            .with("max", max)
     }
 
     pub fn arg(&self, name: &str) -> Option<&str> {
-        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -66,7 +75,9 @@ pub fn username(field: &str, value: &str) -> Result<String, FieldError> {
     }
     let n = value.chars().count();
     if !(3..=32).contains(&n) {
-        return Err(FieldError::new(field, "length").with("min", 3).with("max", 32));
+        return Err(FieldError::new(field, "length")
+            .with("min", 3)
+            .with("max", 32));
     }
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c);
     if !value.chars().all(allowed) || !value.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -77,7 +88,10 @@ pub fn username(field: &str, value: &str) -> Result<String, FieldError> {
 
 /// Parses a value from a closed set of names.
 pub fn one_of<T: std::str::FromStr>(field: &str, value: &str) -> Result<T, FieldError> {
-    value.trim().parse().map_err(|_| FieldError::new(field, "invalid_choice"))
+    value
+        .trim()
+        .parse()
+        .map_err(|_| FieldError::new(field, "invalid_choice"))
 }
 
 #[cfg(test)]
@@ -90,16 +104,33 @@ mod tests {
         assert_eq!(username("u", "").unwrap_err().code, "required");
         assert_eq!(username("u", "ab").unwrap_err().code, "length");
         assert_eq!(username("u", "1abc").unwrap_err().code, "username_chars");
-        assert_eq!(username("u", "kim'; drop table users;--").unwrap_err().code, "username_chars");
-        assert_eq!(username("u", "kim'or'1").unwrap_err().code, "username_chars");
+        assert_eq!(
+            username("u", "kim'; drop table users;--").unwrap_err().code,
+            "username_chars"
+        );
+        assert_eq!(
+            username("u", "kim'or'1").unwrap_err().code,
+            "username_chars"
+        );
         assert_eq!(username("u", "김철수").unwrap_err().code, "username_chars");
     }
 
     #[test]
     fn texts() {
-        assert_eq!(text("name", "  서울대학교병원 ", 1, 10), Ok("서울대학교병원".into()));
+        assert_eq!(
+            text("name", "  서울대학교병원 ", 1, 10),
+            Ok("서울대학교병원".into())
+        );
         assert_eq!(text("name", "   ", 1, 10).unwrap_err().code, "required");
-        assert_eq!(text("name", "가나다라마바사아자차카", 1, 10).unwrap_err().arg("max"), Some("10"));
-        assert_eq!(text("name", "a\u{0}b", 1, 10).unwrap_err().code, "control_chars");
+        assert_eq!(
+            text("name", "가나다라마바사아자차카", 1, 10)
+                .unwrap_err()
+                .arg("max"),
+            Some("10")
+        );
+        assert_eq!(
+            text("name", "a\u{0}b", 1, 10).unwrap_err().code,
+            "control_chars"
+        );
     }
 }

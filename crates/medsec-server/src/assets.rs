@@ -51,7 +51,11 @@ async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Respon
         _ => return Error::NotFound.into_response(),
     };
     let mut res = (StatusCode::OK, body).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ty));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
     res
 }

@@ -12,8 +12,8 @@ use medsec_core::org::Scope;
 use medsec_core::policy::{AdminSessionPolicy, SecurityPolicy};
 use medsec_core::{Permission, Role, Timestamp};
 use medsec_store::{
-    AuditEntry, Credentials, Organization, OtherSessions, Principal, Session, SessionKind, SessionStage, User,
-    UserStatus,
+    AuditEntry, Client, Credentials, Organization, OtherSessions, Principal, Session, SessionKind,
+    SessionStage, User, UserStatus,
 };
 
 use crate::error::{Error, Result};
@@ -57,7 +57,10 @@ impl Actor {
         if self.has(p) {
             return Ok(());
         }
-        let entry = self.audit(state, Action::AccessDenied).outcome(Outcome::Failure).details(serde_json::json!({"permission": format!("{p:?}")}));
+        let entry = self
+            .audit(state, Action::AccessDenied)
+            .outcome(Outcome::Failure)
+            .details(serde_json::json!({"permission": format!("{p:?}")}));
         state.store.audit(entry).await?;
         Err(Error::Forbidden)
     }
@@ -104,8 +107,18 @@ pub fn scope_grants(scopes: &[Scope], p: Permission) -> bool {
 }
 
 /// An audit entry for a login attempt, before the user is known.
-pub fn login_audit(state: &AppState, username: &str, ip: &str, action: Action, outcome: Outcome) -> AuditEntry {
-    let clean: String = username.chars().filter(|c| !c.is_control()).take(64).collect();
+pub fn login_audit(
+    state: &AppState,
+    username: &str,
+    ip: &str,
+    action: Action,
+    outcome: Outcome,
+) -> AuditEntry {
+    let clean: String = username
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
     AuditEntry {
         at: state.now(),
         org_id: None,
@@ -121,13 +134,22 @@ pub fn login_audit(state: &AppState, username: &str, ip: &str, action: Action, o
 }
 
 fn for_user(e: AuditEntry, p: &Principal) -> AuditEntry {
-    AuditEntry { org_id: Some(p.org.id.clone()), actor_id: Some(p.user.id.clone()), actor: p.user.username.clone(), ..e }
+    AuditEntry {
+        org_id: Some(p.org.id.clone()),
+        actor_id: Some(p.user.id.clone()),
+        actor: p.user.username.clone(),
+        ..e
+    }
 }
 
 /// What a login attempt achieved.
 pub enum LoginResult {
     /// Logged in; `token` is the new session's secret.
-    Full { token: String, principal: Principal, ended: usize },
+    Full {
+        token: String,
+        principal: Box<Principal>,
+        ended: usize,
+    },
     /// The password was right; a TOTP code must follow within this
     /// session (web logins only).
     NeedTotp { token: String },
@@ -142,7 +164,8 @@ pub fn password_change_due(user: &User, policy: &SecurityPolicy, now: Timestamp)
         return false;
     }
     let max_age = i64::from(policy.password_max_age_days) * 86_400;
-    user.password_changed_at.is_none_or(|t| now.secs_since(t) >= max_age)
+    user.password_changed_at
+        .is_none_or(|t| now.secs_since(t) >= max_age)
 }
 
 /// Whether the user must set up TOTP before anything else.
@@ -169,20 +192,34 @@ pub async fn login(
     let now = state.now();
     let policy = state.policy().await?;
     let name = username.trim().to_ascii_lowercase();
-    let found = if name.is_empty() || name.len() > 64 { None } else { state.store.principal_by_username(&name).await? };
-    let hash = found.as_ref().and_then(|(_, c)| c.password_hash.clone()).unwrap_or_else(|| medsec_core::password::dummy_hash().to_owned());
+    let found = if name.is_empty() || name.len() > 64 {
+        None
+    } else {
+        state.store.principal_by_username(&name).await?
+    };
+    let hash = found
+        .as_ref()
+        .and_then(|(_, c)| c.password_hash.clone())
+        .unwrap_or_else(|| medsec_core::password::dummy_hash().to_owned());
     let candidate = password.to_owned();
-    let password_ok = state.hash_work(move || medsec_core::password::verify(&candidate, &hash)).await?;
+    let password_ok = state
+        .hash_work(move || medsec_core::password::verify(&candidate, &hash))
+        .await?;
 
     let Some((principal, creds)) = found else {
         state.metrics.logins_failed.inc();
-        let e = login_audit(state, username, ip, Action::LoginFailure, Outcome::Failure).details(serde_json::json!({"reason": "unknown_user"}));
+        let e = login_audit(state, username, ip, Action::LoginFailure, Outcome::Failure)
+            .details(serde_json::json!({"reason": "unknown_user"}));
         state.store.audit(e).await?;
         return Err(Error::LoginFailed);
     };
     let user = &principal.user;
     let fail = |reason: &'static str| {
-        for_user(login_audit(state, username, ip, Action::LoginFailure, Outcome::Failure), &principal).details(serde_json::json!({"reason": reason}))
+        for_user(
+            login_audit(state, username, ip, Action::LoginFailure, Outcome::Failure),
+            &principal,
+        )
+        .details(serde_json::json!({"reason": reason}))
     };
 
     // A lock that has run out is cleared, so the count starts afresh.
@@ -198,7 +235,11 @@ pub async fn login(
     }
     if user.status != UserStatus::Active || !principal.org.enabled {
         state.metrics.logins_failed.inc();
-        let reason = if principal.org.enabled { "account_not_active" } else { "organization_disabled" };
+        let reason = if principal.org.enabled {
+            "account_not_active"
+        } else {
+            "organization_disabled"
+        };
         state.store.audit(fail(reason)).await?;
         return Err(Error::LoginFailed);
     }
@@ -211,8 +252,19 @@ pub async fn login(
     if user.totp_enabled {
         match (kind, totp) {
             (SessionKind::Web, _) => {
-                let s = Session::new(secret_hash(&token), &principal, kind, SessionStage::Totp, now, 300, ip, user_agent);
-                state.store.create_session(&s, OtherSessions::Keep, None).await?;
+                let s = Session::new(
+                    secret_hash(&token),
+                    &principal,
+                    kind,
+                    SessionStage::Totp,
+                    now,
+                    300,
+                    Client { ip, user_agent },
+                );
+                state
+                    .store
+                    .create_session(&s, OtherSessions::Keep, None)
+                    .await?;
                 return Ok(LoginResult::NeedTotp { token });
             }
             (SessionKind::Api, code) => {
@@ -221,20 +273,55 @@ pub async fn login(
                     let e = fail("wrong_totp").action(Action::TotpFailure);
                     return Err(record_failure(state, &principal, &policy, e, ip).await);
                 };
-                let s = Session::new(secret_hash(&token), &principal, kind, SessionStage::Totp, now, policy.session_lifetime_secs, ip, user_agent);
-                state.store.create_session(&s, OtherSessions::Keep, None).await?;
-                let ok = for_user(login_audit(state, username, ip, Action::LoginSuccess, Outcome::Success), &principal).details(serde_json::json!({"kind": "api", "second_factor": "totp"}));
+                let s = Session::new(
+                    secret_hash(&token),
+                    &principal,
+                    kind,
+                    SessionStage::Totp,
+                    now,
+                    policy.session_lifetime_secs,
+                    Client { ip, user_agent },
+                );
+                state
+                    .store
+                    .create_session(&s, OtherSessions::Keep, None)
+                    .await?;
+                let ok = for_user(
+                    login_audit(state, username, ip, Action::LoginSuccess, Outcome::Success),
+                    &principal,
+                )
+                .details(serde_json::json!({"kind": "api", "second_factor": "totp"}));
                 let ended = state.store.promote_session(&s, step, others, ok).await?;
                 state.metrics.logins_succeeded.inc();
-                return Ok(LoginResult::Full { token, principal, ended: ended.len() });
+                return Ok(LoginResult::Full {
+                    token,
+                    principal: Box::new(principal),
+                    ended: ended.len(),
+                });
             }
         }
     }
-    let s = Session::new(secret_hash(&token), &principal, kind, SessionStage::Full, now, policy.session_lifetime_secs, ip, user_agent);
-    let ok = for_user(login_audit(state, username, ip, Action::LoginSuccess, Outcome::Success), &principal).details(serde_json::json!({"kind": kind.as_str()}));
+    let s = Session::new(
+        secret_hash(&token),
+        &principal,
+        kind,
+        SessionStage::Full,
+        now,
+        policy.session_lifetime_secs,
+        Client { ip, user_agent },
+    );
+    let ok = for_user(
+        login_audit(state, username, ip, Action::LoginSuccess, Outcome::Success),
+        &principal,
+    )
+    .details(serde_json::json!({"kind": kind.as_str()}));
     let ended = state.store.create_session(&s, others, Some(ok)).await?;
     state.metrics.logins_succeeded.inc();
-    Ok(LoginResult::Full { token, principal, ended: ended.len() })
+    Ok(LoginResult::Full {
+        token,
+        principal: Box::new(principal),
+        ended: ended.len(),
+    })
 }
 
 fn new_session_token(kind: SessionKind) -> String {
@@ -253,14 +340,35 @@ fn check_totp(creds: &Credentials, p: &Principal, code: &str, now: Timestamp) ->
 
 /// Counts a failure (locking the account at the threshold) and returns
 /// the generic login error.
-async fn record_failure(state: &AppState, p: &Principal, policy: &SecurityPolicy, entry: AuditEntry, ip: &str) -> Error {
+async fn record_failure(
+    state: &AppState,
+    p: &Principal,
+    policy: &SecurityPolicy,
+    entry: AuditEntry,
+    ip: &str,
+) -> Error {
     state.metrics.logins_failed.inc();
     let now = state.now();
     let until = now.plus_secs(i64::from(policy.lockout_secs));
-    let lock = for_user(login_audit(state, &p.user.username, ip, Action::Lockout, Outcome::Failure), &p)
-        .target("user", p.user.id.clone())
-        .details(serde_json::json!({"failures": policy.lockout_threshold, "locked_until": until.rfc3339()}));
-    match state.store.record_login_failure(&p.user.id, policy.lockout_threshold, until, entry, lock).await {
+    let lock = for_user(
+        login_audit(
+            state,
+            &p.user.username,
+            ip,
+            Action::Lockout,
+            Outcome::Failure,
+        ),
+        p,
+    )
+    .target("user", p.user.id.clone())
+    .details(
+        serde_json::json!({"failures": policy.lockout_threshold, "locked_until": until.rfc3339()}),
+    );
+    match state
+        .store
+        .record_login_failure(&p.user.id, policy.lockout_threshold, until, entry, lock)
+        .await
+    {
         Ok(st) => {
             if st.locked_now {
                 state.metrics.lockouts.inc();
@@ -275,7 +383,13 @@ async fn record_failure(state: &AppState, p: &Principal, policy: &SecurityPolicy
 /// Applies the administrators' single-session rule (MFDS 1.2): with
 /// `RefuseNew`, a second login is refused while a session is alive; with
 /// `ReplaceOld`, the new session ends the old one.
-async fn admin_session_rule(state: &AppState, p: &Principal, policy: &SecurityPolicy, ip: &str, username: &str) -> Result<OtherSessions> {
+async fn admin_session_rule(
+    state: &AppState,
+    p: &Principal,
+    policy: &SecurityPolicy,
+    ip: &str,
+    username: &str,
+) -> Result<OtherSessions> {
     if p.user.role != Role::Admin {
         return Ok(OtherSessions::Keep);
     }
@@ -284,8 +398,21 @@ async fn admin_session_rule(state: &AppState, p: &Principal, policy: &SecurityPo
         AdminSessionPolicy::RefuseNew => {
             let now = state.now();
             let idle_before = now.plus_secs(-i64::from(policy.idle_timeout_secs));
-            if state.store.has_live_session(&p.user.id, now, idle_before).await? {
-                let e = for_user(login_audit(state, username, ip, Action::SessionRefused, Outcome::Failure), p);
+            if state
+                .store
+                .has_live_session(&p.user.id, now, idle_before)
+                .await?
+            {
+                let e = for_user(
+                    login_audit(
+                        state,
+                        username,
+                        ip,
+                        Action::SessionRefused,
+                        Outcome::Failure,
+                    ),
+                    p,
+                );
                 state.store.audit(e).await?;
                 return Err(Error::SessionRefused);
             }
@@ -295,23 +422,66 @@ async fn admin_session_rule(state: &AppState, p: &Principal, policy: &SecurityPo
 }
 
 /// Completes a web login waiting for its TOTP code.
-pub async fn complete_totp(state: &AppState, session: &Session, principal: &Principal, creds: &Credentials, code: &str, ip: &str) -> Result<()> {
+pub async fn complete_totp(
+    state: &AppState,
+    session: &Session,
+    principal: &Principal,
+    creds: &Credentials,
+    code: &str,
+    ip: &str,
+) -> Result<()> {
     let now = state.now();
     let policy = state.policy().await?;
-    let fail = for_user(login_audit(state, &principal.user.username, ip, Action::TotpFailure, Outcome::Failure), principal);
+    let fail = for_user(
+        login_audit(
+            state,
+            &principal.user.username,
+            ip,
+            Action::TotpFailure,
+            Outcome::Failure,
+        ),
+        principal,
+    );
     let Some(step) = check_totp(creds, principal, code, now) else {
         let err = record_failure(state, principal, &policy, fail, ip).await;
         // A locked account loses its half-open login too.
-        if let Ok(Some((p, _))) = state.store.principal(&principal.user.id).await {
-            if p.user.locked_until.is_some_and(|t| t > now) {
-                let _ = state.store.end_session(&session.id_hash, &p.user.id, login_audit(state, &p.user.username, ip, Action::Logout, Outcome::Failure)).await;
-            }
+        if let Ok(Some((p, _))) = state.store.principal(&principal.user.id).await
+            && p.user.locked_until.is_some_and(|t| t > now)
+        {
+            let _ = state
+                .store
+                .end_session(
+                    &session.id_hash,
+                    &p.user.id,
+                    login_audit(
+                        state,
+                        &p.user.username,
+                        ip,
+                        Action::Logout,
+                        Outcome::Failure,
+                    ),
+                )
+                .await;
         }
         return Err(err);
     };
-    let others = admin_session_rule(state, principal, &policy, ip, &principal.user.username).await?;
-    let ok = for_user(login_audit(state, &principal.user.username, ip, Action::LoginSuccess, Outcome::Success), principal).details(serde_json::json!({"kind": "web", "second_factor": "totp"}));
-    state.store.promote_session(session, step, others, ok).await?;
+    let others =
+        admin_session_rule(state, principal, &policy, ip, &principal.user.username).await?;
+    let ok = for_user(
+        login_audit(
+            state,
+            &principal.user.username,
+            ip,
+            Action::LoginSuccess,
+            Outcome::Success,
+        ),
+        principal,
+    )
+    .details(serde_json::json!({"kind": "web", "second_factor": "totp"}));
+    state
+        .store
+        .promote_session(session, step, others, ok)
+        .await?;
     state.metrics.logins_succeeded.inc();
     Ok(())
 }
@@ -330,13 +500,28 @@ const RESTRICTED_OK: &[&str] = &[
 ];
 
 /// Loads and checks the session or token of a request.
-async fn authenticate(parts: &mut Parts, state: &AppState, api: bool, stage: SessionStage) -> Result<(Actor, Credentials)> {
+async fn authenticate(
+    parts: &mut Parts,
+    state: &AppState,
+    api: bool,
+    stage: SessionStage,
+) -> Result<(Actor, Credentials)> {
     let ip = extract::client_ip(parts).0;
     let token = if api {
-        let value = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        value.strip_prefix("Bearer ").map(str::trim).unwrap_or("").to_owned()
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        value
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .unwrap_or("")
+            .to_owned()
     } else {
-        extract::cookie(parts, SESSION_COOKIE).unwrap_or("").to_owned()
+        extract::cookie(parts, SESSION_COOKIE)
+            .unwrap_or("")
+            .to_owned()
     };
     if token.is_empty() || token.len() > 200 {
         return Err(Error::Unauthenticated);
@@ -345,14 +530,23 @@ async fn authenticate(parts: &mut Parts, state: &AppState, api: bool, stage: Ses
     let policy = state.policy().await?;
 
     if api && token.starts_with(API_TOKEN_PREFIX) {
-        let Some((t, principal, creds)) = state.store.token(&secret_hash(&token), now).await? else {
+        let Some((t, principal, creds)) = state.store.token(&secret_hash(&token), now).await?
+        else {
             return Err(Error::Unauthenticated);
         };
         if principal.user.status != UserStatus::Active || !principal.org.enabled {
             return Err(Error::Unauthenticated);
         }
         state.store.touch_token(&t.id, now).await?;
-        let actor = Actor { user: principal.user, org: principal.org, via: Via::Token { id: t.id, scopes: t.scopes }, ip };
+        let actor = Actor {
+            user: principal.user,
+            org: principal.org,
+            via: Via::Token {
+                id: t.id,
+                scopes: t.scopes,
+            },
+            ip,
+        };
         return Ok((actor, creds));
     }
 
@@ -360,15 +554,37 @@ async fn authenticate(parts: &mut Parts, state: &AppState, api: bool, stage: Ses
     let Some((session, principal, creds)) = state.store.session(&hash).await? else {
         return Err(Error::Unauthenticated);
     };
-    let wanted_kind = if api { SessionKind::Api } else { SessionKind::Web };
+    let wanted_kind = if api {
+        SessionKind::Api
+    } else {
+        SessionKind::Web
+    };
     if session.kind != wanted_kind || session.stage != stage {
         return Err(Error::Unauthenticated);
     }
     let idle_before = now.plus_secs(-i64::from(policy.idle_timeout_secs));
     if session.expires_at <= now || session.last_seen_at < idle_before {
-        let (action, reason) = if session.expires_at <= now { (Action::SessionExpired, "lifetime") } else { (Action::SessionTimeout, "idle") };
-        let e = for_user(login_audit(state, &principal.user.username, &ip, action, Outcome::Success), &principal).details(serde_json::json!({"reason": reason}));
-        if state.store.end_session(&hash, &principal.user.id, e).await? {
+        let (action, reason) = if session.expires_at <= now {
+            (Action::SessionExpired, "lifetime")
+        } else {
+            (Action::SessionTimeout, "idle")
+        };
+        let e = for_user(
+            login_audit(
+                state,
+                &principal.user.username,
+                &ip,
+                action,
+                Outcome::Success,
+            ),
+            &principal,
+        )
+        .details(serde_json::json!({"reason": reason}));
+        if state
+            .store
+            .end_session(&hash, &principal.user.id, e)
+            .await?
+        {
             state.metrics.sessions_expired.inc();
         }
         return Err(Error::SessionExpired);
@@ -382,12 +598,24 @@ async fn authenticate(parts: &mut Parts, state: &AppState, api: bool, stage: Ses
     if now.secs_since(session.last_seen_at) >= throttle {
         state.store.touch_session(&hash, now).await?;
     }
-    parts.extensions.insert(ExpectedCsrf(session.csrf_token.clone()));
-    let actor = Actor { user: principal.user, org: principal.org, via: Via::Session(session), ip };
+    parts
+        .extensions
+        .insert(ExpectedCsrf(session.csrf_token.clone()));
+    let actor = Actor {
+        user: principal.user,
+        org: principal.org,
+        via: Via::Session(session),
+        ip,
+    };
     Ok((actor, creds))
 }
 
-fn restricted_check(parts: &Parts, actor: &Actor, policy: &SecurityPolicy, now: Timestamp) -> Result<()> {
+fn restricted_check(
+    parts: &Parts,
+    actor: &Actor,
+    policy: &SecurityPolicy,
+    now: Timestamp,
+) -> Result<()> {
     if RESTRICTED_OK.contains(&parts.uri.path()) {
         return Ok(());
     }
@@ -437,8 +665,17 @@ impl FromRequestParts<AppState> for PendingTotp {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
         let (actor, creds) = authenticate(parts, state, false, SessionStage::Totp).await?;
-        let Via::Session(session) = actor.via else { return Err(Error::Unauthenticated) };
-        Ok(PendingTotp { session, principal: Principal { user: actor.user, org: actor.org }, creds })
+        let Via::Session(session) = actor.via else {
+            return Err(Error::Unauthenticated);
+        };
+        Ok(PendingTotp {
+            session,
+            principal: Principal {
+                user: actor.user,
+                org: actor.org,
+            },
+            creds,
+        })
     }
 }
 
@@ -459,7 +696,12 @@ impl FromRequestParts<AppState> for MaybeWebUser {
 /// The current user's secrets, for handlers that re-check the password
 /// or a TOTP code.
 pub async fn credentials(state: &AppState, user_id: &str) -> Result<Credentials> {
-    Ok(state.store.principal(user_id).await?.ok_or(Error::Unauthenticated)?.1)
+    Ok(state
+        .store
+        .principal(user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?
+        .1)
 }
 
 #[cfg(test)]

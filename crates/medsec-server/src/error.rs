@@ -61,9 +61,14 @@ impl Error {
         match self {
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed => StatusCode::UNAUTHORIZED,
+            Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed => {
+                StatusCode::UNAUTHORIZED
+            }
             Error::SessionRefused | Error::Conflict { .. } => StatusCode::CONFLICT,
-            Error::PasswordChangeRequired | Error::TotpEnrolmentRequired | Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
+            Error::PasswordChangeRequired
+            | Error::TotpEnrolmentRequired
+            | Error::Forbidden
+            | Error::Csrf => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -99,7 +104,9 @@ impl From<medsec_store::StoreError> for Error {
     fn from(e: medsec_store::StoreError) -> Error {
         match e {
             medsec_store::StoreError::NotFound { .. } => Error::NotFound,
-            medsec_store::StoreError::Conflict { what } => Error::Conflict { field: what.to_owned() },
+            medsec_store::StoreError::Conflict { what } => Error::Conflict {
+                field: what.to_owned(),
+            },
             other => Error::Internal(other.to_string()),
         }
     }

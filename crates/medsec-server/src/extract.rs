@@ -33,7 +33,9 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 /// A `Set-Cookie` value for a `__Host-` cookie: Secure, HttpOnly,
 /// SameSite=Strict, whole site. `max_age` of `Some(0)` deletes it.
 pub fn host_cookie(name: &str, value: &str, max_age: Option<i64>) -> String {
-    let age = max_age.map(|a| format!("; Max-Age={a}")).unwrap_or_default();
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
     format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict{age}")
 }
 
@@ -46,14 +48,24 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 
 /// The UI language: the language cookie, else Korean.
 pub fn request_lang(parts: &Parts) -> Lang {
-    cookie(parts, LANG_COOKIE).and_then(Lang::parse).unwrap_or_default()
+    cookie(parts, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_default()
 }
 
 /// The API language: `Accept-Language` (Korean if it asks for Korean
 /// first), else English.
 pub fn api_lang(parts: &Parts) -> Lang {
-    let header = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if header.trim_start().to_ascii_lowercase().starts_with("ko") { Lang::Ko } else { Lang::En }
+    let header = parts
+        .headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if header.trim_start().to_ascii_lowercase().starts_with("ko") {
+        Lang::Ko
+    } else {
+        Lang::En
+    }
 }
 
 /// The client's IP address as text (`unknown` if the connection has none,
@@ -77,14 +89,23 @@ pub fn client_ip(parts: &Parts) -> ClientIp {
 }
 
 pub fn user_agent(parts: &Parts) -> String {
-    parts.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect()
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect()
 }
 
 /// Reads the body up to the configured limit.
 async fn body_bytes(req: Request, state: &AppState) -> Result<(Parts, Bytes), Error> {
     let (parts, body) = req.into_parts();
     let limit = state.config.body_limit;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| Error::PayloadTooLarge)?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Error::PayloadTooLarge)?;
     Ok((parts, bytes))
 }
 
@@ -95,12 +116,31 @@ pub struct ExpectedCsrf(pub String);
 
 /// Rejects cross-site form posts by their `Origin` or `Sec-Fetch-Site`.
 fn check_origin(parts: &Parts) -> Result<(), Error> {
-    if parts.headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    if parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        == Some("cross-site")
+    {
         return Err(Error::Csrf);
     }
-    let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return Ok(()) };
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if origin == format!("https://{host}") { Ok(()) } else { Err(Error::Csrf) }
+    let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(());
+    };
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if origin == format!("https://{host}") {
+        Ok(())
+    } else {
+        Err(Error::Csrf)
+    }
 }
 
 /// A URL-encoded form body whose `_csrf` field matches the expected token.
@@ -125,14 +165,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .or_else(|| cookie(&parts, CSRF_COOKIE).map(str::to_owned))
             .unwrap_or_default();
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(Error::BadRequest { code: "invalid_utf8", detail: "the form is not valid UTF-8".into() });
+            return Err(Error::BadRequest {
+                code: "invalid_utf8",
+                detail: "the form is not valid UTF-8".into(),
+            });
         }
-        let given: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField { csrf: String::new() });
-        if expected.is_empty() || !medsec_core::credential::constant_time_eq(given.csrf.as_bytes(), expected.as_bytes()) {
+        let given: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+            csrf: String::new(),
+        });
+        if expected.is_empty()
+            || !medsec_core::credential::constant_time_eq(
+                given.csrf.as_bytes(),
+                expected.as_bytes(),
+            )
+        {
             return Err(Error::Csrf);
         }
-        let value = serde_urlencoded::from_bytes(&bytes)
-            .map_err(|e| Error::BadRequest { code: "invalid_form", detail: e.to_string() })?;
+        let value = serde_urlencoded::from_bytes(&bytes).map_err(|e| Error::BadRequest {
+            code: "invalid_form",
+            detail: e.to_string(),
+        })?;
         Ok(CsrfForm(value))
     }
 }
@@ -148,15 +200,30 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+            .is_some_and(|v| {
+                v.split(';')
+                    .next()
+                    .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
-            return Err(Error::BadRequest { code: "unsupported_media_type", detail: "send the body as application/json".into() });
+            return Err(Error::BadRequest {
+                code: "unsupported_media_type",
+                detail: "send the body as application/json".into(),
+            });
         }
         let (_, bytes) = body_bytes(req, state).await?;
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(Error::BadRequest { code: "invalid_utf8", detail: "the body is not valid UTF-8".into() });
+            return Err(Error::BadRequest {
+                code: "invalid_utf8",
+                detail: "the body is not valid UTF-8".into(),
+            });
         }
-        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| Error::BadRequest { code: "invalid_json", detail: e.to_string() })
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| Error::BadRequest {
+                code: "invalid_json",
+                detail: e.to_string(),
+            })
     }
 }
 
@@ -167,7 +234,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
         let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(q).map(Query).map_err(|e| Error::BadRequest { code: "invalid_query", detail: e.to_string() })
+        serde_urlencoded::from_str(q)
+            .map(Query)
+            .map_err(|e| Error::BadRequest {
+                code: "invalid_query",
+                detail: e.to_string(),
+            })
     }
 }
 
@@ -177,8 +249,14 @@ pub struct Id(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
-        let axum::extract::Path(id) = axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| Error::NotFound)?;
-        if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::NotFound)?;
+        if id.is_empty()
+            || id.len() > 64
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(Error::NotFound);
         }
         Ok(Id(id))
@@ -189,7 +267,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 /// that could leave the site becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains("://") =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }

@@ -34,17 +34,21 @@ fn bundle(tag: &str, source: &'static str) -> FluentBundle<FluentResource> {
     // Unicode isolation marks around arguments would end up in HTML
     // attributes and CSV exports; our arguments are plain text.
     bundle.set_use_isolating(false);
-    let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
-        tracing::error!(lang = tag, ?errors, "message catalogue has syntax errors");
-        partial
-    });
+    let resource =
+        FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
+            tracing::error!(lang = tag, ?errors, "message catalogue has syntax errors");
+            partial
+        });
     if let Err(errors) = bundle.add_resource(resource) {
         tracing::error!(lang = tag, ?errors, "message catalogue has duplicate ids");
     }
     bundle
 }
 
-static CATALOGS: LazyLock<Catalogs> = LazyLock::new(|| Catalogs { ko: bundle("ko", KO_FTL), en: bundle("en", EN_FTL) });
+static CATALOGS: LazyLock<Catalogs> = LazyLock::new(|| Catalogs {
+    ko: bundle("ko", KO_FTL),
+    en: bundle("en", EN_FTL),
+});
 
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Ko, Lang::En];
@@ -73,7 +77,10 @@ impl Lang {
     pub fn ta(self, id: &str, args: &[(&str, &str)]) -> String {
         let mut fa = FluentArgs::new();
         for (k, v) in args {
-            fa.set(Cow::Owned((*k).to_owned()), FluentValue::from((*v).to_owned()));
+            fa.set(
+                Cow::Owned((*k).to_owned()),
+                FluentValue::from((*v).to_owned()),
+            );
         }
         self.format(id, Some(&fa))
     }

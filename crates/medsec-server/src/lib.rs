@@ -46,34 +46,64 @@ pub struct App {
 /// Builds the router with all middleware.
 pub fn build(state: AppState) -> App {
     let r = routes::Routes::default()
-        .other(Access::Public, Method::GET, "/healthz", get(middleware::healthz))
-        .other(Access::User, Method::GET, "/metrics", get(middleware::metrics));
+        .other(
+            Access::Public,
+            Method::GET,
+            "/healthz",
+            get(middleware::healthz),
+        )
+        .other(
+            Access::User,
+            Method::GET,
+            "/metrics",
+            get(middleware::metrics),
+        );
     let r = assets::routes(r);
     let r = ui::routes(r);
     let r = api::routes(r);
-    let routes::Routes { ui, api, other, specs } = r;
+    let routes::Routes {
+        ui,
+        api,
+        other,
+        specs,
+    } = r;
 
     let ui = ui
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .route_layer(axum::middleware::from_fn(middleware::matched_path))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::render_ui_errors));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::render_ui_errors,
+        ));
     let api = api
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .route_layer(axum::middleware::from_fn(middleware::matched_path))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::render_api_errors));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::render_api_errors,
+        ));
     let other = other
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .route_layer(axum::middleware::from_fn(middleware::matched_path))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::render_api_errors));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::render_api_errors,
+        ));
 
     let router = Router::new()
         .merge(ui)
         .merge(api)
         .merge(other)
         .fallback(middleware::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::render_fallback_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::render_fallback_errors,
+        ))
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
         .with_state(state);
     App { router, specs }
 }
@@ -87,9 +117,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = tls::TlsListener::new(listener, tls)?;
-    axum::serve(listener, app.into_make_service_with_connect_info::<tls::ClientAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<tls::ClientAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Ends sessions idle past the policy's timeout every few seconds, so a
@@ -110,8 +143,21 @@ pub fn spawn_sweeper(state: AppState) -> tokio::task::JoinHandle<()> {
 pub async fn sweep(state: &AppState) -> error::Result<usize> {
     let policy = state.policy().await?;
     let now = state.now();
-    let base = auth::login_audit(state, "system", "system", medsec_core::audit::Action::SessionTimeout, medsec_core::audit::Outcome::Success);
-    let expired = state.store.expire_sessions(now, now.plus_secs(-i64::from(policy.idle_timeout_secs)), &base).await?;
+    let base = auth::login_audit(
+        state,
+        "system",
+        "system",
+        medsec_core::audit::Action::SessionTimeout,
+        medsec_core::audit::Outcome::Success,
+    );
+    let expired = state
+        .store
+        .expire_sessions(
+            now,
+            now.plus_secs(-i64::from(policy.idle_timeout_secs)),
+            &base,
+        )
+        .await?;
     for _ in &expired {
         state.metrics.sessions_expired.inc();
     }

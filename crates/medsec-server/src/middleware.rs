@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
+use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use crate::api::{ErrorBody, ErrorDetail, FieldProblem};
 use crate::auth::ApiUser;
@@ -26,7 +26,10 @@ pub struct RequestId(pub String);
 struct RouteTemplate(String);
 
 pub async fn matched_path(req: Request, next: Next) -> Response {
-    let template = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let template = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
     let mut res = next.run(req).await;
     if let Some(t) = template {
         res.extensions_mut().insert(RouteTemplate(t));
@@ -41,32 +44,27 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let ip = extract::client_ip(&req.into_parts_ref()).0;
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<crate::tls::ClientAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.0.ip().to_string());
     let mut res = next.run(req).await;
-    let route = res.extensions().get::<RouteTemplate>().map_or("unmatched", |r| r.0.as_str()).to_owned();
+    let route = res
+        .extensions()
+        .get::<RouteTemplate>()
+        .map_or("unmatched", |r| r.0.as_str())
+        .to_owned();
     let status = res.status().as_u16();
     let elapsed = started.elapsed();
-    state.metrics.record_request(method.as_str(), &route, status, elapsed.as_secs_f64());
+    state
+        .metrics
+        .record_request(method.as_str(), &route, status, elapsed.as_secs_f64());
     tracing::info!(target: "medsec::access", request_id = %id, %method, %path, route = %route, status, ms = elapsed.as_secs_f64() * 1e3, client = %ip, "request");
     if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), v);
     }
     res
-}
-
-/// Lets the access-log layer read the client address without taking the request apart.
-trait PartsRef {
-    fn into_parts_ref(&self) -> Parts;
-}
-
-impl PartsRef for Request {
-    fn into_parts_ref(&self) -> Parts {
-        let mut b = axum::http::Request::builder().uri(self.uri().clone());
-        if let Some(ci) = self.extensions().get::<axum::extract::ConnectInfo<crate::tls::ClientAddr>>() {
-            b = b.extension(*ci);
-        }
-        b.body(()).map(|r| r.into_parts().0).unwrap_or_else(|_| axum::http::Request::new(()).into_parts().0)
-    }
 }
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -77,14 +75,25 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     };
-    set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
+    set(
+        h,
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    );
     set(h, "content-security-policy", CSP);
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");
-    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), usb=(), serial=()");
+    set(
+        h,
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), usb=(), serial=()",
+    );
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "cross-origin-resource-policy", "same-origin");
     if !h.contains_key(header::CACHE_CONTROL) {
@@ -131,14 +140,25 @@ pub fn api_error(parts: &Parts, e: &Error) -> Response {
     let (field, fields) = match e {
         Error::Invalid(errors) => (
             errors.first().map(|f| f.field.clone()),
-            errors.iter().map(|f| FieldProblem { field: f.field.clone(), code: f.code.to_owned(), message: lang.field_error(f) }).collect(),
+            errors
+                .iter()
+                .map(|f| FieldProblem {
+                    field: f.field.clone(),
+                    code: f.code.to_owned(),
+                    message: lang.field_error(f),
+                })
+                .collect(),
         ),
         Error::Conflict { field } => (Some(field.clone()), Vec::new()),
         _ => (None, Vec::new()),
     };
     let message = match e {
-        Error::Invalid(errors) => errors.first().map_or_else(|| lang.t("error-bad-request"), |f| lang.field_error(f)),
-        Error::BadRequest { code, detail } => format!("{}: {detail}", lang.t(&format!("api-error-{code}"))),
+        Error::Invalid(errors) => errors
+            .first()
+            .map_or_else(|| lang.t("error-bad-request"), |f| lang.field_error(f)),
+        Error::BadRequest { code, detail } => {
+            format!("{}: {detail}", lang.t(&format!("api-error-{code}")))
+        }
         other => lang.t(&format!("api-error-{}", other.code())),
     };
     let body = ErrorBody {
@@ -147,15 +167,24 @@ pub fn api_error(parts: &Parts, e: &Error) -> Response {
             message,
             field,
             fields,
-            request_id: matches!(e, Error::Internal(_)).then(|| id.map(|r| r.0.clone())).flatten(),
+            request_id: matches!(e, Error::Internal(_))
+                .then(|| id.map(|r| r.0.clone()))
+                .flatten(),
         },
     };
     let mut res = (e.status(), Json(body)).into_response();
-    if matches!(e, Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed) {
-        res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"medsec\""));
+    if matches!(
+        e,
+        Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed
+    ) {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"medsec\""),
+        );
     }
     if matches!(e, Error::Busy) {
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
     }
     res
 }
@@ -177,7 +206,11 @@ pub async fn render_api_errors(req: Request, next: Next) -> Response {
 }
 
 /// Errors of no route (404 fallback): JSON under `/api/`, a page elsewhere.
-pub async fn render_fallback_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn render_fallback_errors(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = req.into_parts();
     let snapshot = parts.clone();
     let mut res = next.run(Request::from_parts(parts, body)).await;
@@ -216,14 +249,23 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         backend: state.store.backend().as_str(),
         version: env!("CARGO_PKG_VERSION"),
     };
-    let status = if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }
 
 /// Prometheus metrics, for API tokens with the `metrics` scope.
-pub async fn metrics(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Response, Error> {
+pub async fn metrics(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Response, Error> {
     let allowed = match &actor.via {
-        crate::auth::Via::Token { scopes, .. } => scopes.contains(&medsec_core::org::Scope::Metrics),
+        crate::auth::Via::Token { scopes, .. } => {
+            scopes.contains(&medsec_core::org::Scope::Metrics)
+        }
         crate::auth::Via::Session(_) => actor.is_operator_admin(),
     };
     if !allowed {
@@ -231,6 +273,9 @@ pub async fn metrics(State(state): State<AppState>, ApiUser(actor): ApiUser) -> 
     }
     let up = [("medsec_up", "Whether medsec is serving.", 1.0)];
     let mut res = state.metrics.render(&up).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
     Ok(res)
 }

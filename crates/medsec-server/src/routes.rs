@@ -46,13 +46,30 @@ pub struct Routes {
 
 impl Default for Routes {
     fn default() -> Self {
-        Routes { ui: Router::new(), api: Router::new(), other: Router::new(), specs: Vec::new() }
+        Routes {
+            ui: Router::new(),
+            api: Router::new(),
+            other: Router::new(),
+            specs: Vec::new(),
+        }
     }
 }
 
 impl Routes {
-    fn add(mut self, surface: Surface, access: Access, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
-        self.specs.push(RouteSpec { method, path, surface, access });
+    fn add(
+        mut self,
+        surface: Surface,
+        access: Access,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            surface,
+            access,
+        });
         match surface {
             Surface::Ui => self.ui = self.ui.route(path, handler),
             Surface::Api => self.api = self.api.route(path, handler),
@@ -61,15 +78,33 @@ impl Routes {
         self
     }
 
-    pub fn ui(self, access: Access, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
+    pub fn ui(
+        self,
+        access: Access,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
         self.add(Surface::Ui, access, method, path, handler)
     }
 
-    pub fn api(self, access: Access, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
+    pub fn api(
+        self,
+        access: Access,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
         self.add(Surface::Api, access, method, path, handler)
     }
 
-    pub fn other(self, access: Access, method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Routes {
+    pub fn other(
+        self,
+        access: Access,
+        method: Method,
+        path: &'static str,
+        handler: MethodRouter<AppState>,
+    ) -> Routes {
         self.add(Surface::Other, access, method, path, handler)
     }
 }

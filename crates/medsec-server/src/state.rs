@@ -73,7 +73,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    pub async fn new(store: Store, clock: Arc<dyn Clock>, config: ServerConfig) -> Result<AppState> {
+    pub async fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: ServerConfig,
+    ) -> Result<AppState> {
         let policy = load_policy(&store).await?;
         Ok(AppState(Arc::new(Inner {
             hashing: Semaphore::new(config.hashing_concurrency.max(1)),
@@ -112,12 +116,18 @@ impl AppState {
     /// `hashing_concurrency` at a time. When more than `hashing_queue`
     /// requests already wait, refuses at once with [`Error::Busy`], so a
     /// login flood costs the server a bounded amount of CPU and memory.
-    pub async fn hash_work<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    pub async fn hash_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
         let waiting = self.hashing_waiting.fetch_add(1, Ordering::SeqCst);
         let permit = if waiting >= self.config.hashing_queue {
             None
         } else {
-            tokio::time::timeout(Duration::from_secs(10), self.hashing.acquire()).await.ok().and_then(|p| p.ok())
+            tokio::time::timeout(Duration::from_secs(10), self.hashing.acquire())
+                .await
+                .ok()
+                .and_then(|p| p.ok())
         };
         self.hashing_waiting.fetch_sub(1, Ordering::SeqCst);
         let Some(_permit) = permit else {
@@ -125,8 +135,12 @@ impl AppState {
             return Err(Error::Busy);
         };
         let started = Instant::now();
-        let out = tokio::task::spawn_blocking(work).await.map_err(|e| Error::Internal(format!("hashing task: {e}")))?;
-        self.metrics.hashing_seconds.observe(started.elapsed().as_secs_f64());
+        let out = tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| Error::Internal(format!("hashing task: {e}")))?;
+        self.metrics
+            .hashing_seconds
+            .observe(started.elapsed().as_secs_f64());
         Ok(out)
     }
 }
@@ -134,6 +148,7 @@ impl AppState {
 async fn load_policy(store: &Store) -> Result<SecurityPolicy> {
     match store.setting(POLICY_KEY).await? {
         None => Ok(SecurityPolicy::default()),
-        Some(text) => serde_json::from_str(&text).map_err(|e| Error::Internal(format!("stored security policy is invalid: {e}"))),
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| Error::Internal(format!("stored security policy is invalid: {e}"))),
     }
 }

@@ -22,7 +22,10 @@ pub enum TlsSource {
     /// The user's own PEM certificate chain and private key.
     Files { cert: PathBuf, key: PathBuf },
     /// A self-signed certificate in `DIR/tls/`, created if missing.
-    SelfSigned { data_dir: PathBuf, hostnames: Vec<String> },
+    SelfSigned {
+        data_dir: PathBuf,
+        hostnames: Vec<String>,
+    },
 }
 
 /// A loaded TLS configuration and facts to tell the operator.
@@ -46,12 +49,19 @@ pub enum TlsError {
 }
 
 fn file_err(path: &Path, what: impl ToString) -> TlsError {
-    TlsError::File { path: path.display().to_string(), what: what.to_string() }
+    TlsError::File {
+        path: path.display().to_string(),
+        what: what.to_string(),
+    }
 }
 
 /// SHA-256 fingerprint of a DER certificate, as browsers show it.
 pub fn fingerprint(der: &[u8]) -> String {
-    Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn write_private(path: &Path, content: &str) -> Result<(), TlsError> {
@@ -61,7 +71,8 @@ fn write_private(path: &Path, content: &str) -> Result<(), TlsError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
     let mut f = o.open(path).map_err(|e| file_err(path, e))?;
-    f.write_all(content.as_bytes()).map_err(|e| file_err(path, e))
+    f.write_all(content.as_bytes())
+        .map_err(|e| file_err(path, e))
 }
 
 /// Loads the certificate and key, creating a self-signed pair first if
@@ -69,17 +80,25 @@ fn write_private(path: &Path, content: &str) -> Result<(), TlsError> {
 pub fn load(source: &TlsSource) -> Result<Tls, TlsError> {
     let (cert_path, key_path, created) = match source {
         TlsSource::Files { cert, key } => (cert.clone(), key.clone(), false),
-        TlsSource::SelfSigned { data_dir, hostnames } => {
+        TlsSource::SelfSigned {
+            data_dir,
+            hostnames,
+        } => {
             let dir = data_dir.join("tls");
             let cert = dir.join("cert.pem");
             let key = dir.join("key.pem");
             let mut created = false;
             if !cert.exists() || !key.exists() {
                 std::fs::create_dir_all(&dir).map_err(|e| file_err(&dir, e))?;
-                let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+                let mut names = vec![
+                    "localhost".to_owned(),
+                    "127.0.0.1".to_owned(),
+                    "::1".to_owned(),
+                ];
                 names.extend(hostnames.iter().cloned());
                 names.dedup();
-                let generated = rcgen::generate_simple_self_signed(names).map_err(|e| TlsError::Generate(e.to_string()))?;
+                let generated = rcgen::generate_simple_self_signed(names)
+                    .map_err(|e| TlsError::Generate(e.to_string()))?;
                 write_private(&key, &generated.signing_key.serialize_pem())?;
                 std::fs::write(&cert, generated.cert.pem()).map_err(|e| file_err(&cert, e))?;
                 created = true;
@@ -95,16 +114,26 @@ pub fn load(source: &TlsSource) -> Result<Tls, TlsError> {
         return Err(file_err(&cert_path, "contains no certificate"));
     };
     let fingerprint = fingerprint(leaf.as_ref());
-    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| file_err(&key_path, format!("not a PEM private key: {e}")))?;
+    let key = PrivateKeyDer::from_pem_file(&key_path)
+        .map_err(|e| file_err(&key_path, format!("not a PEM private key: {e}")))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsError::Config(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| TlsError::Config(format!("certificate and key do not match or are unsupported: {e}")))?;
+        .map_err(|e| {
+            TlsError::Config(format!(
+                "certificate and key do not match or are unsupported: {e}"
+            ))
+        })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Tls { config: Arc::new(config), fingerprint, created, cert_path })
+    Ok(Tls {
+        config: Arc::new(config),
+        fingerprint,
+        created,
+        cert_path,
+    })
 }
 
 /// The peer address of a connection, as handlers see it.
@@ -123,14 +152,19 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    pub fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> std::io::Result<TlsListener> {
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<rustls::ServerConfig>,
+    ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, rx) = mpsc::channel(128);
         let acceptor = TlsAcceptor::from(config);
         let slots = Arc::new(Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
-                let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                let Ok(permit) = slots.clone().acquire_owned().await else {
+                    return;
+                };
                 let (stream, peer) = match tcp.accept().await {
                     Ok(c) => c,
                     Err(e) => {
@@ -179,7 +213,9 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for ClientAddr {
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>>
+    for ClientAddr
+{
     fn connect_info(target: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
         ClientAddr(*target.remote_addr())
     }
@@ -192,7 +228,10 @@ mod tests {
     #[test]
     fn creates_then_reuses_a_self_signed_certificate() {
         let dir = tempfile::tempdir().unwrap();
-        let source = TlsSource::SelfSigned { data_dir: dir.path().to_owned(), hostnames: vec!["medsec.local".into()] };
+        let source = TlsSource::SelfSigned {
+            data_dir: dir.path().to_owned(),
+            hostnames: vec!["medsec.local".into()],
+        };
         let first = load(&source).unwrap();
         assert!(first.created);
         assert_eq!(first.fingerprint.len(), 32 * 3 - 1);
@@ -202,7 +241,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("tls/key.pem")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("tls/key.pem"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -212,7 +254,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cert = dir.path().join("c.pem");
         std::fs::write(&cert, "not pem").unwrap();
-        let err = load(&TlsSource::Files { cert: cert.clone(), key: dir.path().join("missing.pem") }).err().unwrap().to_string();
+        let err = load(&TlsSource::Files {
+            cert: cert.clone(),
+            key: dir.path().join("missing.pem"),
+        })
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("c.pem"), "{err}");
     }
 }

@@ -153,8 +153,15 @@ impl Store {
     /// Lists one organisation's audit records, newest first; with
     /// `include_instance`, also the records of no organisation (setup,
     /// logins of unknown users), which only operator administrators see.
-    pub async fn list_audit(&self, org_id: &str, include_instance: bool, f: &AuditFilter) -> Result<Vec<Record>> {
-        let mut sql = format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE (org_id = $1 OR ($2 AND org_id IS NULL))");
+    pub async fn list_audit(
+        &self,
+        org_id: &str,
+        include_instance: bool,
+        f: &AuditFilter,
+    ) -> Result<Vec<Record>> {
+        let mut sql = format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE (org_id = $1 OR ($2 AND org_id IS NULL))"
+        );
         let mut n = 2;
         let mut next = |clause: &str, sql: &mut String| {
             n += 1;

@@ -52,17 +52,41 @@ pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "organizations",
         order_by: "id",
-        columns: &[("id", Text), ("name", Text), ("kind", Text), ("is_operator", Bool), ("enabled", Bool), ("created_at", Int), ("updated_at", Int)],
+        columns: &[
+            ("id", Text),
+            ("name", Text),
+            ("kind", Text),
+            ("is_operator", Bool),
+            ("enabled", Bool),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
     },
     Table {
         name: "users",
         order_by: "id",
         columns: &[
-            ("id", Text), ("org_id", Text), ("username", Text), ("display_name", Text), ("role", Text), ("status", Text),
-            ("password_hash", OptText), ("password_changed_at", OptInt), ("must_change_password", Bool), ("totp_secret", OptText),
-            ("totp_enabled", Bool), ("totp_last_step", OptInt), ("failed_logins", Int), ("locked_until", OptInt),
-            ("last_login_at", OptInt), ("last_login_ip", OptText), ("prev_login_at", OptInt), ("prev_login_ip", OptText),
-            ("failures_before_login", Int), ("created_at", Int), ("updated_at", Int),
+            ("id", Text),
+            ("org_id", Text),
+            ("username", Text),
+            ("display_name", Text),
+            ("role", Text),
+            ("status", Text),
+            ("password_hash", OptText),
+            ("password_changed_at", OptInt),
+            ("must_change_password", Bool),
+            ("totp_secret", OptText),
+            ("totp_enabled", Bool),
+            ("totp_last_step", OptInt),
+            ("failed_logins", Int),
+            ("locked_until", OptInt),
+            ("last_login_at", OptInt),
+            ("last_login_ip", OptText),
+            ("prev_login_at", OptInt),
+            ("prev_login_ip", OptText),
+            ("failures_before_login", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
         ],
     },
     Table {
@@ -74,20 +98,48 @@ pub(crate) const TABLES: &[Table] = &[
         name: "api_tokens",
         order_by: "id",
         columns: &[
-            ("id", Text), ("user_id", Text), ("org_id", Text), ("name", Text), ("token_hash", Text), ("prefix", Text), ("scopes", Text),
-            ("created_at", Int), ("expires_at", Int), ("last_used_at", OptInt), ("revoked_at", OptInt),
+            ("id", Text),
+            ("user_id", Text),
+            ("org_id", Text),
+            ("name", Text),
+            ("token_hash", Text),
+            ("prefix", Text),
+            ("scopes", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("last_used_at", OptInt),
+            ("revoked_at", OptInt),
         ],
     },
-    Table { name: "settings", order_by: "key", columns: &[("key", Text), ("value", Text), ("updated_at", Int)] },
+    Table {
+        name: "settings",
+        order_by: "key",
+        columns: &[("key", Text), ("value", Text), ("updated_at", Int)],
+    },
     Table {
         name: "audit_log",
         order_by: "seq",
         columns: &[
-            ("seq", Int), ("at", Int), ("org_id", OptText), ("actor_id", OptText), ("actor", Text), ("source", Text), ("action", Text),
-            ("outcome", Text), ("target_kind", Text), ("target_id", OptText), ("details", Text), ("prev_hash", Text), ("hash", Text),
+            ("seq", Int),
+            ("at", Int),
+            ("org_id", OptText),
+            ("actor_id", OptText),
+            ("actor", Text),
+            ("source", Text),
+            ("action", Text),
+            ("outcome", Text),
+            ("target_kind", Text),
+            ("target_id", OptText),
+            ("details", Text),
+            ("prev_hash", Text),
+            ("hash", Text),
         ],
     },
-    Table { name: "audit_head", order_by: "id", columns: &[("id", Int), ("seq", Int), ("hash", Text)] },
+    Table {
+        name: "audit_head",
+        order_by: "id",
+        columns: &[("id", Int), ("seq", Int), ("hash", Text)],
+    },
 ];
 
 /// Tables deliberately left out of backups.
@@ -153,25 +205,43 @@ fn io_err(path: &Path, what: &str) -> impl FnOnce(std::io::Error) -> StoreError 
 }
 
 fn json_line<W: Write>(w: &mut W, value: &impl Serialize, path: &Path) -> Result<()> {
-    serde_json::to_writer(&mut *w, value).map_err(|e| StoreError::Invalid(format!("write {}: {e}", path.display())))?;
+    serde_json::to_writer(&mut *w, value)
+        .map_err(|e| StoreError::Invalid(format!("write {}: {e}", path.display())))?;
     w.write_all(b"\n").map_err(io_err(path, "write"))
 }
 
 macro_rules! export_table {
     ($tx:expr, $table:expr, $out:expr, $path:expr) => {{
         let cols: Vec<&str> = $table.columns.iter().map(|(c, _)| *c).collect();
-        let sql = format!("SELECT {} FROM {} ORDER BY {}", cols.join(", "), $table.name, $table.order_by);
+        let sql = format!(
+            "SELECT {} FROM {} ORDER BY {}",
+            cols.join(", "),
+            $table.name,
+            $table.order_by
+        );
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *$tx);
         let mut n = 0u64;
         while let Some(row) = rows.try_next().await.map_err(db("read table for backup"))? {
             let mut values = Vec::with_capacity(cols.len());
             for (i, (_, col)) in $table.columns.iter().enumerate() {
                 let v = match col {
-                    Col::Text => serde_json::Value::from(row.try_get::<String, _>(i).map_err(db("read column"))?),
-                    Col::OptText => row.try_get::<Option<String>, _>(i).map_err(db("read column"))?.map_or(serde_json::Value::Null, Into::into),
-                    Col::Int => serde_json::Value::from(row.try_get::<i64, _>(i).map_err(db("read column"))?),
-                    Col::OptInt => row.try_get::<Option<i64>, _>(i).map_err(db("read column"))?.map_or(serde_json::Value::Null, Into::into),
-                    Col::Bool => serde_json::Value::from(row.try_get::<bool, _>(i).map_err(db("read column"))?),
+                    Col::Text => serde_json::Value::from(
+                        row.try_get::<String, _>(i).map_err(db("read column"))?,
+                    ),
+                    Col::OptText => row
+                        .try_get::<Option<String>, _>(i)
+                        .map_err(db("read column"))?
+                        .map_or(serde_json::Value::Null, Into::into),
+                    Col::Int => serde_json::Value::from(
+                        row.try_get::<i64, _>(i).map_err(db("read column"))?,
+                    ),
+                    Col::OptInt => row
+                        .try_get::<Option<i64>, _>(i)
+                        .map_err(db("read column"))?
+                        .map_or(serde_json::Value::Null, Into::into),
+                    Col::Bool => serde_json::Value::from(
+                        row.try_get::<bool, _>(i).map_err(db("read column"))?,
+                    ),
                 };
                 values.push(v);
             }
@@ -186,7 +256,11 @@ impl Store {
     /// Writes a consistent snapshot of all data to `path` (mode 0600,
     /// written to a temporary file and renamed into place). Safe while the
     /// server runs: the snapshot is one read transaction.
-    pub async fn backup(&self, path: &Path, mut progress: impl FnMut(&str, u64)) -> Result<Summary> {
+    pub async fn backup(
+        &self,
+        path: &Path,
+        mut progress: impl FnMut(&str, u64),
+    ) -> Result<Summary> {
         let tmp = path.with_extension("partial");
         let file = {
             let mut o = std::fs::OpenOptions::new();
@@ -195,24 +269,41 @@ impl Store {
             std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
             o.open(&tmp).map_err(io_err(&tmp, "create"))?
         };
-        let mut out = Hashing { inner: std::io::BufWriter::new(file), hash: Sha256::new() };
+        let mut out = Hashing {
+            inner: std::io::BufWriter::new(file),
+            hash: Sha256::new(),
+        };
         let schema_version = self.schema_version().await?;
-        json_line(&mut out, &Header {
-            format: FORMAT_NAME.into(),
-            version: FORMAT_VERSION,
+        json_line(
+            &mut out,
+            &Header {
+                format: FORMAT_NAME.into(),
+                version: FORMAT_VERSION,
+                schema_version,
+                created_at: Timestamp::now().rfc3339(),
+                source_backend: self.backend().as_str().into(),
+                medsec_version: env!("CARGO_PKG_VERSION").into(),
+            },
+            path,
+        )?;
+        let mut summary = Summary {
             schema_version,
-            created_at: Timestamp::now().rfc3339(),
-            source_backend: self.backend().as_str().into(),
-            medsec_version: env!("CARGO_PKG_VERSION").into(),
-        }, path)?;
-        let mut summary = Summary { schema_version, tables: BTreeMap::new() };
+            tables: BTreeMap::new(),
+        };
         match &self.db {
             Db::Sqlite(pool) => {
                 // In WAL mode a read transaction sees one snapshot from its
                 // first read to its end, whatever writers do meanwhile.
                 let mut tx = pool.begin().await.map_err(db("begin backup"))?;
                 for table in TABLES {
-                    json_line(&mut out, &TableStart { table: table.name.into(), columns: table.columns.iter().map(|(c, _)| (*c).into()).collect() }, path)?;
+                    json_line(
+                        &mut out,
+                        &TableStart {
+                            table: table.name.into(),
+                            columns: table.columns.iter().map(|(c, _)| (*c).into()).collect(),
+                        },
+                        path,
+                    )?;
                     let n = export_table!(tx, table, &mut out, path);
                     progress(table.name, n);
                     summary.tables.insert(table.name.into(), n);
@@ -220,9 +311,19 @@ impl Store {
                 tx.rollback().await.map_err(db("end backup"))?;
             }
             Db::Postgres(pool) => {
-                let mut tx = pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await.map_err(db("begin backup"))?;
+                let mut tx = pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .map_err(db("begin backup"))?;
                 for table in TABLES {
-                    json_line(&mut out, &TableStart { table: table.name.into(), columns: table.columns.iter().map(|(c, _)| (*c).into()).collect() }, path)?;
+                    json_line(
+                        &mut out,
+                        &TableStart {
+                            table: table.name.into(),
+                            columns: table.columns.iter().map(|(c, _)| (*c).into()).collect(),
+                        },
+                        path,
+                    )?;
                     let n = export_table!(tx, table, &mut out, path);
                     progress(table.name, n);
                     summary.tables.insert(table.name.into(), n);
@@ -232,8 +333,18 @@ impl Store {
         }
         let sha256 = medsec_core::credential::hex(&out.hash.clone().finalize());
         let mut inner = out.inner;
-        json_line(&mut inner, &Trailer { end: true, tables: summary.tables.clone(), sha256 }, path)?;
-        let file = inner.into_inner().map_err(|e| StoreError::Invalid(format!("write {}: {e}", tmp.display())))?;
+        json_line(
+            &mut inner,
+            &Trailer {
+                end: true,
+                tables: summary.tables.clone(),
+                sha256,
+            },
+            path,
+        )?;
+        let file = inner
+            .into_inner()
+            .map_err(|e| StoreError::Invalid(format!("write {}: {e}", tmp.display())))?;
         file.sync_all().map_err(io_err(&tmp, "sync"))?;
         std::fs::rename(&tmp, path).map_err(io_err(path, "rename backup to"))?;
         Ok(summary)
@@ -243,7 +354,11 @@ impl Store {
     /// created). Everything is loaded in one transaction; if the file is
     /// damaged, of another version, or its audit chain does not verify,
     /// nothing is written.
-    pub async fn restore(&self, path: &Path, mut progress: impl FnMut(&str, u64)) -> Result<Summary> {
+    pub async fn restore(
+        &self,
+        path: &Path,
+        mut progress: impl FnMut(&str, u64),
+    ) -> Result<Summary> {
         let parsed = read_backup(path)?;
         if parsed.schema_version != crate::migrate::latest_version() {
             return Err(StoreError::Invalid(format!(
@@ -258,45 +373,84 @@ impl Store {
         for (name, rows) in &parsed.tables {
             if name == "audit_log" {
                 for r in rows {
-                    verifier.push(&record_from_row(r).ok_or_else(|| StoreError::Invalid(format!("{}: malformed audit_log row", path.display())))?);
+                    verifier.push(&record_from_row(r).ok_or_else(|| {
+                        StoreError::Invalid(format!("{}: malformed audit_log row", path.display()))
+                    })?);
                 }
             }
-            if name == "audit_head" {
-                if let Some(r) = rows.first() {
-                    head = Some((r[1].as_i64().unwrap_or(0), r[2].as_str().unwrap_or("").to_owned()));
-                }
+            if name == "audit_head"
+                && let Some(r) = rows.first()
+            {
+                head = Some((
+                    r[1].as_i64().unwrap_or(0),
+                    r[2].as_str().unwrap_or("").to_owned(),
+                ));
             }
         }
         let verification = verifier.finish(head.as_ref().map(|(s, h)| (*s, h.as_str())));
         if let Some(b) = verification.first_break {
-            return Err(StoreError::Invalid(format!("{}: the audit chain in the backup is broken: {b}", path.display())));
+            return Err(StoreError::Invalid(format!(
+                "{}: the audit chain in the backup is broken: {b}",
+                path.display()
+            )));
         }
-        if self.user_count().await? > 0 || self.audit_count().await? > 0 || !self.list_orgs().await?.is_empty() {
-            return Err(StoreError::Invalid("the target database is not empty; restore only into a new database".into()));
+        if self.user_count().await? > 0
+            || self.audit_count().await? > 0
+            || !self.list_orgs().await?.is_empty()
+        {
+            return Err(StoreError::Invalid(
+                "the target database is not empty; restore only into a new database".into(),
+            ));
         }
-        let mut summary = Summary { schema_version: parsed.schema_version, tables: BTreeMap::new() };
+        let mut summary = Summary {
+            schema_version: parsed.schema_version,
+            tables: BTreeMap::new(),
+        };
         macro_rules! load {
             ($pool:expr) => {{
                 let mut tx = $pool.begin_write().await?;
                 for (name, rows) in &parsed.tables {
-                    let table = TABLES.iter().find(|t| t.name == name).ok_or_else(|| StoreError::Invalid(format!("unknown table {name}")))?;
+                    let table = TABLES
+                        .iter()
+                        .find(|t| t.name == name)
+                        .ok_or_else(|| StoreError::Invalid(format!("unknown table {name}")))?;
                     let cols: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
                     let sql = if table.name == "audit_head" {
                         "UPDATE audit_head SET seq = $2, hash = $3 WHERE id = $1".to_owned()
                     } else {
-                        let params: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-                        format!("INSERT INTO {} ({}) VALUES ({})", table.name, cols.join(", "), params.join(", "))
+                        let params: Vec<String> =
+                            (1..=cols.len()).map(|i| format!("${i}")).collect();
+                        format!(
+                            "INSERT INTO {} ({}) VALUES ({})",
+                            table.name,
+                            cols.join(", "),
+                            params.join(", ")
+                        )
                     };
                     for (line, row) in rows.iter().enumerate() {
                         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                         for (i, (col, ty)) in table.columns.iter().enumerate() {
                             let v = &row[i];
-                            let bad = || StoreError::Invalid(format!("{}: table {name}, row {}: column {col} has the wrong type", path.display(), line + 1));
+                            let bad = || {
+                                StoreError::Invalid(format!(
+                                    "{}: table {name}, row {}: column {col} has the wrong type",
+                                    path.display(),
+                                    line + 1
+                                ))
+                            };
                             q = match ty {
                                 Col::Text => q.bind(v.as_str().ok_or_else(bad)?.to_owned()),
-                                Col::OptText => q.bind(if v.is_null() { None } else { Some(v.as_str().ok_or_else(bad)?.to_owned()) }),
+                                Col::OptText => q.bind(if v.is_null() {
+                                    None
+                                } else {
+                                    Some(v.as_str().ok_or_else(bad)?.to_owned())
+                                }),
                                 Col::Int => q.bind(v.as_i64().ok_or_else(bad)?),
-                                Col::OptInt => q.bind(if v.is_null() { None } else { Some(v.as_i64().ok_or_else(bad)?) }),
+                                Col::OptInt => q.bind(if v.is_null() {
+                                    None
+                                } else {
+                                    Some(v.as_i64().ok_or_else(bad)?)
+                                }),
                                 Col::Bool => q.bind(v.as_bool().ok_or_else(bad)?),
                             };
                         }
@@ -349,7 +503,8 @@ fn read_backup(path: &Path) -> Result<Parsed> {
     let mut header: Option<Header> = None;
     let mut tables: Vec<(String, Vec<Vec<serde_json::Value>>)> = Vec::new();
     let mut trailer: Option<Trailer> = None;
-    let err = |line: usize, msg: String| StoreError::Invalid(format!("{}:{line}: {msg}", path.display()));
+    let err =
+        |line: usize, msg: String| StoreError::Invalid(format!("{}:{line}: {msg}", path.display()));
     for (i, line) in reader.lines().enumerate() {
         let n = i + 1;
         let line = line.map_err(|e| err(n, e.to_string()))?;
@@ -357,35 +512,65 @@ fn read_backup(path: &Path) -> Result<Parsed> {
             return Err(err(n, "data after the end marker".into()));
         }
         if header.is_none() {
-            let h: Header = serde_json::from_str(&line).map_err(|e| err(n, format!("not a medsec backup header: {e}")))?;
+            let h: Header = serde_json::from_str(&line)
+                .map_err(|e| err(n, format!("not a medsec backup header: {e}")))?;
             if h.format != FORMAT_NAME {
-                return Err(err(n, format!("not a medsec backup (format `{}`)", h.format)));
+                return Err(err(
+                    n,
+                    format!("not a medsec backup (format `{}`)", h.format),
+                ));
             }
             if h.version != FORMAT_VERSION {
-                return Err(err(n, format!("backup format version {} is not supported (this medsec reads {FORMAT_VERSION})", h.version)));
+                return Err(err(
+                    n,
+                    format!(
+                        "backup format version {} is not supported (this medsec reads {FORMAT_VERSION})",
+                        h.version
+                    ),
+                ));
             }
             header = Some(h);
         } else if line.starts_with('[') {
-            let row: Vec<serde_json::Value> = serde_json::from_str(&line).map_err(|e| err(n, format!("malformed row: {e}")))?;
+            let row: Vec<serde_json::Value> =
+                serde_json::from_str(&line).map_err(|e| err(n, format!("malformed row: {e}")))?;
             let Some((name, rows)) = tables.last_mut() else {
                 return Err(err(n, "row before any table".into()));
             };
-            let expected = TABLES.iter().find(|t| t.name == name).map_or(0, |t| t.columns.len());
+            let expected = TABLES
+                .iter()
+                .find(|t| t.name == name)
+                .map_or(0, |t| t.columns.len());
             if row.len() != expected {
-                return Err(err(n, format!("row of table {name} has {} values, expected {expected}", row.len())));
+                return Err(err(
+                    n,
+                    format!(
+                        "row of table {name} has {} values, expected {expected}",
+                        row.len()
+                    ),
+                ));
             }
             rows.push(row);
         } else if line.contains("\"end\"") {
-            trailer = Some(serde_json::from_str(&line).map_err(|e| err(n, format!("malformed end marker: {e}")))?);
+            trailer = Some(
+                serde_json::from_str(&line)
+                    .map_err(|e| err(n, format!("malformed end marker: {e}")))?,
+            );
             continue;
         } else {
-            let start: TableStart = serde_json::from_str(&line).map_err(|e| err(n, format!("malformed table marker: {e}")))?;
+            let start: TableStart = serde_json::from_str(&line)
+                .map_err(|e| err(n, format!("malformed table marker: {e}")))?;
             let Some(table) = TABLES.iter().find(|t| t.name == start.table) else {
                 return Err(err(n, format!("unknown table `{}`", start.table)));
             };
             let want: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
             if start.columns != want {
-                return Err(err(n, format!("table {} has columns {:?}, expected {:?}", start.table, start.columns, want)));
+                return Err(err(
+                    n,
+                    format!(
+                        "table {} has columns {:?}, expected {:?}",
+                        start.table, start.columns, want
+                    ),
+                ));
             }
             tables.push((start.table, Vec::new()));
         }
@@ -393,22 +578,44 @@ fn read_backup(path: &Path) -> Result<Parsed> {
         hash.update(b"\n");
     }
     let header = header.ok_or_else(|| err(0, "empty file".into()))?;
-    let trailer = trailer.ok_or_else(|| err(0, "the end marker is missing: the backup is incomplete".into()))?;
+    let trailer = trailer.ok_or_else(|| {
+        err(
+            0,
+            "the end marker is missing: the backup is incomplete".into(),
+        )
+    })?;
     let sum = medsec_core::credential::hex(&hash.finalize());
     if sum != trailer.sha256 {
-        return Err(err(0, "checksum mismatch: the backup was altered or damaged".into()));
+        return Err(err(
+            0,
+            "checksum mismatch: the backup was altered or damaged".into(),
+        ));
     }
     for (name, rows) in &tables {
         if trailer.tables.get(name) != Some(&(rows.len() as u64)) {
-            return Err(err(0, format!("table {name} has {} rows, the end marker says {:?}", rows.len(), trailer.tables.get(name))));
+            return Err(err(
+                0,
+                format!(
+                    "table {name} has {} rows, the end marker says {:?}",
+                    rows.len(),
+                    trailer.tables.get(name)
+                ),
+            ));
         }
     }
-    Ok(Parsed { schema_version: header.schema_version, tables })
+    Ok(Parsed {
+        schema_version: header.schema_version,
+        tables,
+    })
 }
 
 /// Names of every table backups know of, exported or deliberately not.
 pub fn known_tables() -> Vec<&'static str> {
-    TABLES.iter().map(|t| t.name).chain(NOT_EXPORTED.iter().copied()).collect()
+    TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(NOT_EXPORTED.iter().copied())
+        .collect()
 }
 
 /// The table names a catalogue query returns (for the schema-coverage test).

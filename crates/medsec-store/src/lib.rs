@@ -28,7 +28,7 @@ mod users;
 pub use audit::{AuditEntry, AuditFilter};
 pub use model::*;
 pub use orgs::Setup;
-pub use sessions::{OneTimePurpose, OtherSessions, session_ref};
+pub use sessions::{Client, OneTimePurpose, OtherSessions, session_ref};
 pub use tokens::parse_scopes;
 pub use users::{FailureState, NewUser, UserUpdate};
 
@@ -139,7 +139,9 @@ pub(crate) trait BeginWrite {
 impl BeginWrite for SqlitePool {
     type Db = sqlx::Sqlite;
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
-        self.begin_with("BEGIN IMMEDIATE").await.map_err(db("begin transaction"))
+        self.begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(db("begin transaction"))
     }
 }
 
@@ -159,7 +161,9 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { max_connections: 16 }
+        OpenOptions {
+            max_connections: 16,
+        }
     }
 }
 
@@ -168,18 +172,22 @@ impl Store {
     /// `postgres://` or `postgresql://` URL, a `sqlite://` URL, or a path
     /// to an SQLite file. Applies pending migrations.
     pub async fn open(location: &str, options: &OpenOptions) -> Result<Store> {
-        let store = if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(location).map_err(|e| StoreError::Location {
-                url: redact(location),
-                reason: e.to_string(),
-            })?;
+        let store = if location.starts_with("postgres://") || location.starts_with("postgresql://")
+        {
+            let connect =
+                PgConnectOptions::from_str(location).map_err(|e| StoreError::Location {
+                    url: redact(location),
+                    reason: e.to_string(),
+                })?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(connect)
                 .await
                 .map_err(db("connect to PostgreSQL"))?;
-            Store { db: Db::Postgres(pool) }
+            Store {
+                db: Db::Postgres(pool),
+            }
         } else {
             let path = location.strip_prefix("sqlite://").unwrap_or(location);
             Store::open_sqlite(Path::new(path), options).await?
@@ -204,7 +212,9 @@ impl Store {
             .connect_with(connect)
             .await
             .map_err(db("open SQLite database"))?;
-        Ok(Store { db: Db::Sqlite(pool) })
+        Ok(Store {
+            db: Db::Sqlite(pool),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -246,7 +256,13 @@ pub fn redact(location: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(super::redact("postgres://medsec:s3cret@db:5432/medsec"), "postgres://medsec:***@db:5432/medsec");
-        assert_eq!(super::redact("/var/lib/medsec/medsec.db"), "/var/lib/medsec/medsec.db");
+        assert_eq!(
+            super::redact("postgres://medsec:s3cret@db:5432/medsec"),
+            "postgres://medsec:***@db:5432/medsec"
+        );
+        assert_eq!(
+            super::redact("/var/lib/medsec/medsec.db"),
+            "/var/lib/medsec/medsec.db"
+        );
     }
 }

@@ -53,7 +53,10 @@ impl TryFrom<OrgRow> for Organization {
     type Error = sqlx::Error;
     fn try_from(r: OrgRow) -> Result<Self, Self::Error> {
         Ok(Organization {
-            kind: r.kind.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            kind: r
+                .kind
+                .parse()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             id: r.id,
             name: r.name,
             is_operator: r.is_operator,
@@ -160,8 +163,12 @@ fn decode_err(what: &str, value: &str) -> sqlx::Error {
 
 impl UserRow {
     pub fn split(self) -> Result<(User, Credentials), sqlx::Error> {
-        let role = self.role.parse().map_err(|_| decode_err("role", &self.role))?;
-        let status = UserStatus::parse(&self.status).ok_or_else(|| decode_err("status", &self.status))?;
+        let role = self
+            .role
+            .parse()
+            .map_err(|_| decode_err("role", &self.role))?;
+        let status =
+            UserStatus::parse(&self.status).ok_or_else(|| decode_err("status", &self.status))?;
         Ok((
             User {
                 id: self.id,

@@ -5,7 +5,8 @@ use medsec_core::{OrgKind, Timestamp};
 
 use crate::audit::AppendAudit;
 use crate::{
-    AuditEntry, BeginWrite, OrgRow, Organization, Result, Store, StoreError, User, UserStatus, conflict_or, db, on,
+    AuditEntry, BeginWrite, OrgRow, Organization, Result, Store, StoreError, User, UserStatus,
+    conflict_or, db, on,
 };
 
 const ORG_COLUMNS: &str = "id, name, kind, is_operator, enabled, created_at, updated_at";
@@ -87,7 +88,13 @@ impl Store {
     }
 
     /// Creates an organisation that is not the operator.
-    pub async fn create_org(&self, name: &str, kind: OrgKind, now: Timestamp, audit: AuditEntry) -> Result<Organization> {
+    pub async fn create_org(
+        &self,
+        name: &str,
+        kind: OrgKind,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<Organization> {
         let pg = self.is_postgres();
         let org = Organization {
             id: medsec_core::new_id(),
@@ -130,7 +137,14 @@ impl Store {
     /// Renames and/or enables or disables an organisation; the operator
     /// organisation can be renamed but never disabled. Disabling ends
     /// every session of its users.
-    pub async fn update_org(&self, id: &str, name: Option<&str>, enabled: Option<bool>, now: Timestamp, audit: AuditEntry) -> Result<Organization> {
+    pub async fn update_org(
+        &self,
+        id: &str,
+        name: Option<&str>,
+        enabled: Option<bool>,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<Organization> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -151,6 +165,8 @@ impl Store {
             tx.commit().await.map_err(db("commit organisation"))?;
             Ok(())
         })?;
-        self.get_org(id).await?.ok_or(StoreError::NotFound { what: "organisation" })
+        self.get_org(id).await?.ok_or(StoreError::NotFound {
+            what: "organisation",
+        })
     }
 }

@@ -5,8 +5,8 @@ use medsec_core::audit::Action;
 
 use crate::audit::AppendAudit;
 use crate::{
-    AuditEntry, BeginWrite, Credentials, Principal, Result, Session, SessionKind, SessionRow, SessionStage, Store,
-    StoreError, db, on,
+    AuditEntry, BeginWrite, Credentials, Principal, Result, Session, SessionKind, SessionRow,
+    SessionStage, Store, StoreError, db, on,
 };
 
 const SESSION_COLUMNS: &str = "id_hash, user_id, org_id, kind, stage, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent";
@@ -20,14 +20,22 @@ pub enum OtherSessions {
 }
 
 fn decode(rows: Vec<SessionRow>) -> Result<Vec<Session>> {
-    rows.into_iter().map(Session::try_from).collect::<Result<_, _>>().map_err(db("decode session"))
+    rows.into_iter()
+        .map(Session::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(db("decode session"))
 }
 
 impl Store {
     /// Stores a new session. A `Full` session is a completed login: the
     /// user's last-login fields and failure count are updated, `others`
     /// applies, and `audit` (the login success) is appended together.
-    pub async fn create_session(&self, s: &Session, others: OtherSessions, audit: Option<AuditEntry>) -> Result<Vec<Session>> {
+    pub async fn create_session(
+        &self,
+        s: &Session,
+        others: OtherSessions,
+        audit: Option<AuditEntry>,
+    ) -> Result<Vec<Session>> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -47,7 +55,13 @@ impl Store {
     /// Completes a session waiting for its TOTP code: stores the code's
     /// step (so it cannot be replayed) and does what
     /// [`Store::create_session`] does for a completed login.
-    pub async fn promote_session(&self, s: &Session, totp_step: i64, others: OtherSessions, audit: AuditEntry) -> Result<Vec<Session>> {
+    pub async fn promote_session(
+        &self,
+        s: &Session,
+        totp_step: i64,
+        others: OtherSessions,
+        audit: AuditEntry,
+    ) -> Result<Vec<Session>> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -65,12 +79,17 @@ impl Store {
     }
 
     /// A session with its user, organisation and secrets, by the hash of its id.
-    pub async fn session(&self, id_hash: &str) -> Result<Option<(Session, Principal, Credentials)>> {
+    pub async fn session(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(Session, Principal, Credentials)>> {
         let row: Option<SessionRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1")))
             .bind(id_hash).fetch_optional(pool).await.map_err(db("read session"))?);
         let Some(row) = row else { return Ok(None) };
         let session = Session::try_from(row).map_err(db("decode session"))?;
-        let Some((principal, creds)) = self.principal(&session.user_id).await? else { return Ok(None) };
+        let Some((principal, creds)) = self.principal(&session.user_id).await? else {
+            return Ok(None);
+        };
         Ok(Some((session, principal, creds)))
     }
 
@@ -82,7 +101,12 @@ impl Store {
 
     /// Ends a session, appending `audit` (logout, timeout, revocation).
     /// Returns whether the session existed.
-    pub async fn end_session(&self, id_hash: &str, user_id: &str, audit: AuditEntry) -> Result<bool> {
+    pub async fn end_session(
+        &self,
+        id_hash: &str,
+        user_id: &str,
+        audit: AuditEntry,
+    ) -> Result<bool> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -105,7 +129,12 @@ impl Store {
 
     /// Sessions idle since before `idle_before` or past their absolute end
     /// at `now`; they are removed and each gets an audit record.
-    pub async fn expire_sessions(&self, now: Timestamp, idle_before: Timestamp, base: &AuditEntry) -> Result<Vec<Session>> {
+    pub async fn expire_sessions(
+        &self,
+        now: Timestamp,
+        idle_before: Timestamp,
+        base: &AuditEntry,
+    ) -> Result<Vec<Session>> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -136,7 +165,12 @@ impl Store {
     }
 
     /// Whether the user holds a live, fully authenticated session.
-    pub async fn has_live_session(&self, user_id: &str, now: Timestamp, idle_before: Timestamp) -> Result<bool> {
+    pub async fn has_live_session(
+        &self,
+        user_id: &str,
+        now: Timestamp,
+        idle_before: Timestamp,
+    ) -> Result<bool> {
         on!(self, pool => {
             let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND stage = 'full' AND last_seen_at >= $2 AND expires_at > $3")
                 .bind(user_id).bind(idle_before.0).bind(now.0).fetch_one(pool).await.map_err(db("count sessions"))?;
@@ -147,7 +181,14 @@ impl Store {
     /// Stores a one-time token (setup or activation link) by its hash.
     /// Creating a setup token removes any earlier one; creating an
     /// activation token removes the user's earlier ones.
-    pub async fn create_one_time_token(&self, purpose: OneTimePurpose, user_id: Option<&str>, hash: &str, now: Timestamp, expires_at: Timestamp) -> Result<()> {
+    pub async fn create_one_time_token(
+        &self,
+        purpose: OneTimePurpose,
+        user_id: Option<&str>,
+        hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
             match user_id {
@@ -165,7 +206,12 @@ impl Store {
 
     /// Looks up a live one-time token without using it up. Returns the
     /// user it is for (`None` for setup tokens) if it exists.
-    pub async fn peek_one_time_token(&self, purpose: OneTimePurpose, hash: &str, now: Timestamp) -> Result<Option<Option<String>>> {
+    pub async fn peek_one_time_token(
+        &self,
+        purpose: OneTimePurpose,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Option<String>>> {
         on!(self, pool => {
             let row: Option<(Option<String>,)> = sqlx::query_as("SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3")
                 .bind(hash).bind(purpose.as_str()).bind(now.0).fetch_optional(pool).await.map_err(db("read one-time token"))?;
@@ -174,7 +220,12 @@ impl Store {
     }
 
     /// Uses up a live one-time token; returns whether it was live.
-    pub async fn take_one_time_token(&self, purpose: OneTimePurpose, hash: &str, now: Timestamp) -> Result<bool> {
+    pub async fn take_one_time_token(
+        &self,
+        purpose: OneTimePurpose,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
         on!(self, pool => {
             let done = sqlx::query("DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3")
                 .bind(hash).bind(purpose.as_str()).bind(now.0).execute(pool).await.map_err(db("use one-time token"))?.rows_affected();
@@ -208,7 +259,13 @@ pub fn session_ref(id_hash: &str) -> String {
 }
 
 /// The bookkeeping of a completed login, inside the login's transaction.
-async fn complete_login<Tx>(tx: &mut Tx, s: &Session, others: OtherSessions, audit: Option<&AuditEntry>, pg: bool) -> Result<Vec<Session>>
+async fn complete_login<Tx>(
+    tx: &mut Tx,
+    s: &Session,
+    others: OtherSessions,
+    audit: Option<&AuditEntry>,
+    pg: bool,
+) -> Result<Vec<Session>>
 where
     Tx: AppendAudit + LoginTx,
 {
@@ -222,13 +279,16 @@ where
                     .clone()
                     .action(Action::SessionReplaced)
                     .target("session", session_ref(&old.id_hash))
-                    .details(serde_json::json!({"replaced_by": session_ref(&s.id_hash), "ip": old.ip}));
+                    .details(
+                        serde_json::json!({"replaced_by": session_ref(&s.id_hash), "ip": old.ip}),
+                    );
                 tx.append_audit(&entry, pg).await?;
             }
         }
     }
     if let Some(a) = audit {
-        tx.append_audit(&a.clone().target("session", session_ref(&s.id_hash)), pg).await?;
+        tx.append_audit(&a.clone().target("session", session_ref(&s.id_hash)), pg)
+            .await?;
     }
     Ok(ended)
 }
@@ -262,9 +322,24 @@ impl LoginTx for Tx {
 }
 }
 
+/// Where a login came from.
+#[derive(Clone, Copy, Debug)]
+pub struct Client<'a> {
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
 impl Session {
     /// A new session of `kind` for a principal.
-    pub fn new(id_hash: String, p: &Principal, kind: SessionKind, stage: SessionStage, now: Timestamp, lifetime_secs: u32, ip: &str, user_agent: &str) -> Session {
+    pub fn new(
+        id_hash: String,
+        p: &Principal,
+        kind: SessionKind,
+        stage: SessionStage,
+        now: Timestamp,
+        lifetime_secs: u32,
+        client: Client<'_>,
+    ) -> Session {
         Session {
             id_hash,
             user_id: p.user.id.clone(),
@@ -275,8 +350,8 @@ impl Session {
             created_at: now,
             last_seen_at: now,
             expires_at: now.plus_secs(i64::from(lifetime_secs)),
-            ip: ip.to_owned(),
-            user_agent: user_agent.chars().take(300).collect(),
+            ip: client.ip.to_owned(),
+            user_agent: client.user_agent.chars().take(300).collect(),
         }
     }
 }

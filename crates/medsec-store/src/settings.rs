@@ -16,7 +16,13 @@ impl Store {
     }
 
     /// Stores a setting, appending `audit` in the same transaction.
-    pub async fn put_setting(&self, key: &str, value: &str, now: Timestamp, audit: AuditEntry) -> Result<()> {
+    pub async fn put_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;

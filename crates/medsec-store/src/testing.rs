@@ -28,8 +28,14 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("create temporary directory");
     let path = dir.path().join("medsec.db");
     let url = path.display().to_string();
-    let store = Store::open(&url, &OpenOptions::default()).await.expect("open SQLite test database");
-    TestDb { store, url, _dir: Some(dir) }
+    let store = Store::open(&url, &OpenOptions::default())
+        .await
+        .expect("open SQLite test database");
+    TestDb {
+        store,
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// The admin URL of the test PostgreSQL server, if configured.
@@ -50,7 +56,9 @@ pub async fn postgres_url() -> Option<String> {
     use sqlx::Connection;
     let admin = postgres_admin_url()?;
     let name = format!("medsec_test_{}", medsec_core::new_id().replace('-', ""));
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to MEDSEC_TEST_POSTGRES");
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to MEDSEC_TEST_POSTGRES");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
@@ -66,8 +74,14 @@ pub async fn postgres() -> Option<TestDb> {
         eprintln!("skipped: PostgreSQL half of this test (set MEDSEC_TEST_POSTGRES to run it)");
         return None;
     };
-    let store = Store::open(&url, &OpenOptions { max_connections: 8 }).await.expect("open PostgreSQL test database");
-    Some(TestDb { store, url, _dir: None })
+    let store = Store::open(&url, &OpenOptions { max_connections: 8 })
+        .await
+        .expect("open PostgreSQL test database");
+    Some(TestDb {
+        store,
+        url,
+        _dir: None,
+    })
 }
 
 /// Runs an async test body against both backends: `both_backends!(name, body_fn)`

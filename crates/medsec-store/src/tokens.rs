@@ -4,17 +4,29 @@ use medsec_core::Timestamp;
 use medsec_core::org::Scope;
 
 use crate::audit::AppendAudit;
-use crate::{ApiToken, AuditEntry, BeginWrite, Credentials, Principal, Result, Store, StoreError, TokenRow, db, on};
+use crate::{
+    ApiToken, AuditEntry, BeginWrite, Credentials, Principal, Result, Store, StoreError, TokenRow,
+    db, on,
+};
 
-const TOKEN_COLUMNS: &str = "id, user_id, org_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, user_id, org_id, name, prefix, scopes, created_at, expires_at, last_used_at, revoked_at";
 
 fn decode(rows: Vec<TokenRow>) -> Result<Vec<ApiToken>> {
-    rows.into_iter().map(ApiToken::try_from).collect::<Result<_, _>>().map_err(db("decode token"))
+    rows.into_iter()
+        .map(ApiToken::try_from)
+        .collect::<Result<_, _>>()
+        .map_err(db("decode token"))
 }
 
 impl Store {
     /// Stores a token's metadata and hash.
-    pub async fn create_token(&self, t: &ApiToken, token_hash: &str, audit: AuditEntry) -> Result<()> {
+    pub async fn create_token(
+        &self,
+        t: &ApiToken,
+        token_hash: &str,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
         on!(self, pool => {
@@ -41,7 +53,13 @@ impl Store {
     }
 
     /// Revokes one of the user's tokens.
-    pub async fn revoke_token(&self, user_id: &str, id: &str, now: Timestamp, audit: AuditEntry) -> Result<()> {
+    pub async fn revoke_token(
+        &self,
+        user_id: &str,
+        id: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -57,13 +75,21 @@ impl Store {
     }
 
     /// A live (unrevoked, unexpired) token with its owner, by hash.
-    pub async fn token(&self, token_hash: &str, now: Timestamp) -> Result<Option<(ApiToken, Principal, Credentials)>> {
+    pub async fn token(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(ApiToken, Principal, Credentials)>> {
         let rows: Vec<TokenRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
         )))
         .bind(token_hash).bind(now.0).fetch_all(pool).await.map_err(db("read token"))?);
-        let Some(token) = decode(rows)?.into_iter().next() else { return Ok(None) };
-        let Some((principal, creds)) = self.principal(&token.user_id).await? else { return Ok(None) };
+        let Some(token) = decode(rows)?.into_iter().next() else {
+            return Ok(None);
+        };
+        let Some((principal, creds)) = self.principal(&token.user_id).await? else {
+            return Ok(None);
+        };
         Ok(Some((token, principal, creds)))
     }
 
@@ -76,7 +102,10 @@ impl Store {
 
 /// Checks that every requested scope is known; used by the API and UI.
 pub fn parse_scopes(values: &[String]) -> Option<Vec<Scope>> {
-    let mut scopes: Vec<Scope> = values.iter().map(|v| v.parse().ok()).collect::<Option<_>>()?;
+    let mut scopes: Vec<Scope> = values
+        .iter()
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
     scopes.sort();
     scopes.dedup();
     Some(scopes)

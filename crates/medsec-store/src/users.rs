@@ -5,8 +5,8 @@ use medsec_core::{Role, Timestamp};
 
 use crate::audit::AppendAudit;
 use crate::{
-    AuditEntry, BeginWrite, Credentials, OrgRow, Organization, Principal, Result, Store, StoreError, User,
-    UserRow, UserStatus, conflict_or, db, on,
+    AuditEntry, BeginWrite, Credentials, OrgRow, Organization, Principal, Result, Store,
+    StoreError, User, UserRow, UserStatus, conflict_or, db, on,
 };
 
 pub(crate) const USER_COLUMNS: &str = "id, org_id, username, display_name, role, status, password_hash, \
@@ -48,7 +48,12 @@ fn split(row: UserRow) -> Result<(User, Credentials)> {
 }
 
 impl Store {
-    pub async fn create_user(&self, new: &NewUser, now: Timestamp, audit: AuditEntry) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        new: &NewUser,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<User> {
         let pg = self.is_postgres();
         let id = medsec_core::new_id();
         on!(self, pool => {
@@ -69,7 +74,9 @@ impl Store {
             tx.commit().await.map_err(db("commit user"))?;
             Ok(())
         })?;
-        self.get_user(&new.org_id, &id).await?.ok_or(StoreError::NotFound { what: "user" })
+        self.get_user(&new.org_id, &id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "user" })
     }
 
     /// One user of `org_id`; `None` if the user does not exist there.
@@ -105,11 +112,18 @@ impl Store {
     }
 
     /// As [`Store::principal`], by user name, for login.
-    pub async fn principal_by_username(&self, username: &str) -> Result<Option<(Principal, Credentials)>> {
+    pub async fn principal_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<(Principal, Credentials)>> {
         self.principal_where("username", username).await
     }
 
-    async fn principal_where(&self, column: &'static str, value: &str) -> Result<Option<(Principal, Credentials)>> {
+    async fn principal_where(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<(Principal, Credentials)>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1");
         let row: Option<UserRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await.map_err(db("read user"))?);
         let Some(row) = row else { return Ok(None) };
@@ -119,12 +133,21 @@ impl Store {
                 .bind(&user.org_id).fetch_optional(pool).await.map_err(db("read organisation"))?;
             row.map(Organization::try_from).transpose().map_err(db("decode organisation"))?
         });
-        let org = org.ok_or(StoreError::NotFound { what: "organisation" })?;
+        let org = org.ok_or(StoreError::NotFound {
+            what: "organisation",
+        })?;
         Ok(Some((Principal { user, org }, creds)))
     }
 
     /// Changes a user of `org_id`. Disabling ends the user's sessions.
-    pub async fn update_user(&self, org_id: &str, id: &str, update: &UserUpdate, now: Timestamp, audit: AuditEntry) -> Result<User> {
+    pub async fn update_user(
+        &self,
+        org_id: &str,
+        id: &str,
+        update: &UserUpdate,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<User> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -148,7 +171,9 @@ impl Store {
             tx.commit().await.map_err(db("commit user"))?;
             Ok(())
         })?;
-        self.get_user(org_id, id).await?.ok_or(StoreError::NotFound { what: "user" })
+        self.get_user(org_id, id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "user" })
     }
 
     /// Deletes a user of `org_id` with their sessions and tokens. Audit
@@ -171,7 +196,15 @@ impl Store {
 
     /// Sets a new password, records it in the history (keeping the newest
     /// `keep` entries), activates a pending user and clears a lock-out.
-    pub async fn set_password(&self, user_id: &str, hash: &str, must_change: bool, keep: u32, now: Timestamp, audit: AuditEntry) -> Result<()> {
+    pub async fn set_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        must_change: bool,
+        keep: u32,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -247,7 +280,13 @@ impl Store {
     }
 
     /// Unlocks a user of `org_id` (an administrator's action).
-    pub async fn unlock_user(&self, org_id: &str, id: &str, now: Timestamp, audit: AuditEntry) -> Result<()> {
+    pub async fn unlock_user(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -271,7 +310,14 @@ impl Store {
 
     /// Turns the second factor on (with the step of the code that proved
     /// enrolment) or off (forgetting the secret).
-    pub async fn set_totp_enabled(&self, user_id: &str, enabled: bool, step: Option<i64>, now: Timestamp, audit: AuditEntry) -> Result<()> {
+    pub async fn set_totp_enabled(
+        &self,
+        user_id: &str,
+        enabled: bool,
+        step: Option<i64>,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;

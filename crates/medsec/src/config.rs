@@ -64,12 +64,20 @@ const DEFAULT_DATA_DIR: &str = "medsec-data";
 fn read_file(store: &StoreArgs) -> Result<FileConfig> {
     let (path, explicit) = match &store.config {
         Some(p) => (p.clone(), true),
-        None => (store.data_dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)).join("medsec.toml"), false),
+        None => (
+            store
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR))
+                .join("medsec.toml"),
+            false,
+        ),
     };
     if !explicit && !path.exists() {
         return Ok(FileConfig::default());
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading the config file {}", path.display()))?;
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
 }
 
@@ -77,8 +85,17 @@ impl Config {
     /// The configuration of `serve` (and `config`).
     pub fn resolve(args: &ServeArgs) -> Result<Config> {
         let file = read_file(&args.store)?;
-        let data_dir = args.store.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
-        let log_format = args.log_format.clone().or(file.log_format).unwrap_or_else(|| "text".into());
+        let data_dir = args
+            .store
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let log_format = args
+            .log_format
+            .clone()
+            .or(file.log_format)
+            .unwrap_or_else(|| "text".into());
         if log_format != "text" && log_format != "json" {
             bail!("--log-format must be `text` or `json`, not `{log_format}`");
         }
@@ -98,10 +115,17 @@ impl Config {
         Ok(Config {
             data_dir,
             database: args.store.database.clone().or(file.database),
-            listen: args.listen.or(file.listen).unwrap_or_else(medsec_server::default_listen),
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(medsec_server::default_listen),
             tls_cert,
             tls_key,
-            hostnames: if args.hostnames.is_empty() { file.hostnames.unwrap_or_default() } else { args.hostnames.clone() },
+            hostnames: if args.hostnames.is_empty() {
+                file.hostnames.unwrap_or_default()
+            } else {
+                args.hostnames.clone()
+            },
             log_format,
             body_limit,
             display_offset_minutes,
@@ -131,8 +155,14 @@ impl Config {
 
     pub fn tls_source(&self) -> TlsSource {
         match (&self.tls_cert, &self.tls_key) {
-            (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
-            _ => TlsSource::SelfSigned { data_dir: self.data_dir.clone(), hostnames: self.hostnames.clone() },
+            (Some(cert), Some(key)) => TlsSource::Files {
+                cert: cert.clone(),
+                key: key.clone(),
+            },
+            _ => TlsSource::SelfSigned {
+                data_dir: self.data_dir.clone(),
+                hostnames: self.hostnames.clone(),
+            },
         }
     }
 

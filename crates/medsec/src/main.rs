@@ -5,6 +5,8 @@
 //! built-in defaults, the TOML config file, `MEDSEC_*` environment
 //! variables, command-line flags.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod config;
 mod progress;
 
@@ -60,13 +62,28 @@ pub struct ServeArgs {
     #[arg(long, env = "MEDSEC_LISTEN", value_name = "ADDR")]
     pub listen: Option<std::net::SocketAddr>,
     /// PEM certificate chain to serve instead of the self-signed one.
-    #[arg(long, env = "MEDSEC_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    #[arg(
+        long,
+        env = "MEDSEC_TLS_CERT",
+        value_name = "FILE",
+        requires = "tls_key"
+    )]
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of --tls-cert.
-    #[arg(long, env = "MEDSEC_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    #[arg(
+        long,
+        env = "MEDSEC_TLS_KEY",
+        value_name = "FILE",
+        requires = "tls_cert"
+    )]
     pub tls_key: Option<PathBuf>,
     /// Extra host name for the self-signed certificate (repeatable).
-    #[arg(long = "hostname", env = "MEDSEC_HOSTNAMES", value_delimiter = ',', value_name = "NAME")]
+    #[arg(
+        long = "hostname",
+        env = "MEDSEC_HOSTNAMES",
+        value_delimiter = ',',
+        value_name = "NAME"
+    )]
     pub hostnames: Vec<String>,
     /// Log format: `text` or `json` [default: text].
     #[arg(long, env = "MEDSEC_LOG_FORMAT", value_name = "FORMAT")]
@@ -119,7 +136,10 @@ struct VerifyArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -154,11 +174,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
-        builder.with_ansi(std::env::var_os("NO_COLOR").is_none()).init();
+        builder
+            .with_ansi(std::env::var_os("NO_COLOR").is_none())
+            .init();
     }
 }
 
@@ -173,7 +197,8 @@ async fn open_store(config: &Config) -> Result<Store> {
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -187,7 +212,9 @@ async fn app_state(config: &Config, store: Store) -> Result<AppState> {
     let mut sc = ServerConfig::new(config.data_dir.clone());
     sc.body_limit = config.body_limit;
     sc.display_offset_minutes = config.display_offset_minutes;
-    AppState::new(store, Arc::new(SystemClock), sc).await.map_err(|e| anyhow::anyhow!("{e:?}"))
+    AppState::new(store, Arc::new(SystemClock), sc)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
 }
 
 async fn serve(args: ServeArgs) -> Result<ExitCode> {
@@ -196,13 +223,17 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let store = open_store(&config).await?;
-    let tls = medsec_server::tls::load(&config.tls_source()).context("loading the TLS certificate")?;
+    let tls =
+        medsec_server::tls::load(&config.tls_source()).context("loading the TLS certificate")?;
     let state = app_state(&config, store.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     let local = listener.local_addr()?;
-    let host = match (config.hostnames.first(), local.ip().is_unspecified() || local.ip().is_loopback()) {
+    let host = match (
+        config.hostnames.first(),
+        local.ip().is_unspecified() || local.ip().is_loopback(),
+    ) {
         (Some(h), _) => h.clone(),
         (None, true) => "localhost".to_owned(),
         (None, false) => local.ip().to_string(),
@@ -211,18 +242,40 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 
     let mut err = std::io::stderr().lock();
     if tls.created {
-        writeln!(err, "Created a self-signed TLS certificate: {}", tls.cert_path.display())?;
+        writeln!(
+            err,
+            "Created a self-signed TLS certificate: {}",
+            tls.cert_path.display()
+        )?;
     }
-    writeln!(err, "TLS certificate SHA-256 fingerprint: {}", tls.fingerprint)?;
-    if let Some(token) = medsec_server::service::issue_setup_token(&state).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
-        writeln!(err, "\nmedsec has no administrator yet. Open this one-time link within 24 hours to set it up:\n\n    {base}/setup?token={token}\n")?;
+    writeln!(
+        err,
+        "TLS certificate SHA-256 fingerprint: {}",
+        tls.fingerprint
+    )?;
+    if let Some(token) = medsec_server::service::issue_setup_token(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        writeln!(
+            err,
+            "\nmedsec has no administrator yet. Open this one-time link within 24 hours to set it up:\n\n    {base}/setup?token={token}\n"
+        )?;
     }
-    writeln!(err, "medsec {} serving on {base} ({} database, ready in {} ms)", env!("CARGO_PKG_VERSION"), store.backend().as_str(), started.elapsed().as_millis())?;
+    writeln!(
+        err,
+        "medsec {} serving on {base} ({} database, ready in {} ms)",
+        env!("CARGO_PKG_VERSION"),
+        store.backend().as_str(),
+        started.elapsed().as_millis()
+    )?;
     drop(err);
 
     let app = medsec_server::build(state.clone());
     let sweeper = medsec_server::spawn_sweeper(state);
-    medsec_server::serve(app.router, listener, tls.config, shutdown_signal()).await.context("serving HTTPS")?;
+    medsec_server::serve(app.router, listener, tls.config, shutdown_signal())
+        .await
+        .context("serving HTTPS")?;
     sweeper.abort();
     store.close().await;
     tracing::info!("medsec stopped");
@@ -254,10 +307,13 @@ async fn shutdown_signal() {
 fn read_password(path: &Path) -> Result<String> {
     let text = if path == Path::new("-") {
         let mut s = String::new();
-        std::io::stdin().read_line(&mut s).context("reading the password from standard input")?;
+        std::io::stdin()
+            .read_line(&mut s)
+            .context("reading the password from standard input")?;
         s
     } else {
-        std::fs::read_to_string(path).with_context(|| format!("reading the password file {}", path.display()))?
+        std::fs::read_to_string(path)
+            .with_context(|| format!("reading the password file {}", path.display()))?
     };
     let line = text.lines().next().unwrap_or("").to_owned();
     if line.is_empty() {
@@ -299,7 +355,10 @@ async fn init(args: InitArgs) -> Result<ExitCode> {
     };
     match medsec_server::service::setup(&state, &input, None, "cli").await {
         Ok((org, user)) => {
-            println!("Created the operating organisation \"{}\" ({}) and its administrator \"{}\".", org.name, org.kind, user.username);
+            println!(
+                "Created the operating organisation \"{}\" ({}) and its administrator \"{}\".",
+                org.name, org.kind, user.username
+            );
             store.close().await;
             Ok(ExitCode::SUCCESS)
         }
@@ -313,7 +372,10 @@ async fn init(args: InitArgs) -> Result<ExitCode> {
                     "display_name" => "--display-name",
                     other => other,
                 };
-                eprintln!("error: {field}: {}", medsec_server::i18n::Lang::En.field_error(&e));
+                eprintln!(
+                    "error: {field}: {}",
+                    medsec_server::i18n::Lang::En.field_error(&e)
+                );
             }
             Ok(ExitCode::from(2))
         }
@@ -325,11 +387,21 @@ async fn backup(args: FileArgs) -> Result<ExitCode> {
     let config = Config::resolve_store(&args.store)?;
     let store = open_store(&config).await?;
     let details = serde_json::json!({"file": args.file.display().to_string()});
-    store.audit(cli_audit(Action::BackupCreated).details(details)).await?;
+    store
+        .audit(cli_audit(Action::BackupCreated).details(details))
+        .await?;
     let mut p = progress::Progress::new("backup");
-    let summary = store.backup(&args.file, |table, n| p.step(table, n)).await.with_context(|| format!("writing the backup {}", args.file.display()))?;
+    let summary = store
+        .backup(&args.file, |table, n| p.step(table, n))
+        .await
+        .with_context(|| format!("writing the backup {}", args.file.display()))?;
     p.finish();
-    println!("Wrote {} rows of schema version {} to {}:", summary.rows(), summary.schema_version, args.file.display());
+    println!(
+        "Wrote {} rows of schema version {} to {}:",
+        summary.rows(),
+        summary.schema_version,
+        args.file.display()
+    );
     for (t, n) in &summary.tables {
         println!("  {t:<18} {n:>10}");
     }
@@ -340,11 +412,21 @@ async fn restore(args: FileArgs) -> Result<ExitCode> {
     let config = Config::resolve_store(&args.store)?;
     let store = open_store(&config).await?;
     let mut p = progress::Progress::new("restore");
-    let summary = store.restore(&args.file, |table, n| p.step(table, n)).await.with_context(|| format!("restoring {}", args.file.display()))?;
+    let summary = store
+        .restore(&args.file, |table, n| p.step(table, n))
+        .await
+        .with_context(|| format!("restoring {}", args.file.display()))?;
     p.finish();
-    let details = serde_json::json!({"file": args.file.display().to_string(), "rows": summary.rows()});
-    store.audit(cli_audit(Action::BackupRestored).details(details)).await?;
-    println!("Restored {} rows into the {} database:", summary.rows(), store.backend().as_str());
+    let details =
+        serde_json::json!({"file": args.file.display().to_string(), "rows": summary.rows()});
+    store
+        .audit(cli_audit(Action::BackupRestored).details(details))
+        .await?;
+    println!(
+        "Restored {} rows into the {} database:",
+        summary.rows(),
+        store.backend().as_str()
+    );
     for (t, n) in &summary.tables {
         println!("  {t:<18} {n:>10}");
     }
@@ -356,18 +438,26 @@ async fn verify(args: VerifyArgs) -> Result<ExitCode> {
     let store = open_store(&config).await?;
     let mut p = progress::Progress::new("verify");
     let mut total = 0u64;
-    let v = store.verify_audit(|n| {
-        total += n;
-        p.step("audit_log", total);
-    }).await?;
+    let v = store
+        .verify_audit(|n| {
+            total += n;
+            p.step("audit_log", total);
+        })
+        .await?;
     p.finish();
     match v.first_break {
         None => {
-            println!("Audit log intact: {} records verified, last record {}.", v.checked, v.last_seq);
+            println!(
+                "Audit log intact: {} records verified, last record {}.",
+                v.checked, v.last_seq
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(b) => {
-            println!("Audit log BROKEN after checking {} records: {b}.", v.checked);
+            println!(
+                "Audit log BROKEN after checking {} records: {b}.",
+                v.checked
+            );
             Ok(ExitCode::FAILURE)
         }
     }

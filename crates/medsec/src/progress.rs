@@ -13,7 +13,12 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(job: &'static str) -> Progress {
-        Progress { job, tty: std::io::stderr().is_terminal(), started: Instant::now(), last_draw: None }
+        Progress {
+            job,
+            tty: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            last_draw: None,
+        }
     }
 
     /// Reports `n` done in `part`; redraws at most ten times a second.
@@ -22,18 +27,31 @@ impl Progress {
             return;
         }
         let now = Instant::now();
-        if self.last_draw.is_some_and(|t| now.duration_since(t).as_millis() < 100) {
+        if self
+            .last_draw
+            .is_some_and(|t| now.duration_since(t).as_millis() < 100)
+        {
             return;
         }
         self.last_draw = Some(now);
         let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}: {part} {n} ({:.1} s)", self.job, self.started.elapsed().as_secs_f64());
+        let _ = write!(
+            err,
+            "\r\x1b[2K{}: {part} {n} ({:.1} s)",
+            self.job,
+            self.started.elapsed().as_secs_f64()
+        );
         let _ = err.flush();
     }
 
     pub fn finish(&mut self) {
         if self.tty && self.last_draw.is_some() {
-            let _ = writeln!(std::io::stderr().lock(), "\r\x1b[2K{}: done in {:.1} s", self.job, self.started.elapsed().as_secs_f64());
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "\r\x1b[2K{}: done in {:.1} s",
+                self.job,
+                self.started.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -5,12 +5,12 @@
 
 mod types;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
-use axum::Json;
 use medsec_core::audit::Action;
 use medsec_core::policy::SecurityPolicy;
 use medsec_store::SessionKind;
@@ -27,36 +27,116 @@ use crate::state::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.api(Public, Method::GET, "/api/v1/openapi.json", get(openapi_json))
-        .api(Public, Method::POST, "/api/v1/auth/login", post(login))
-        .api(User, Method::POST, "/api/v1/auth/logout", post(logout))
-        .api(User, Method::GET, "/api/v1/me", get(me))
-        .api(User, Method::POST, "/api/v1/account/password", post(change_password))
-        .api(User, Method::POST, "/api/v1/account/totp", post(totp_begin))
-        .api(User, Method::POST, "/api/v1/account/totp/confirm", post(totp_confirm))
-        .api(User, Method::DELETE, "/api/v1/account/totp", delete(totp_disable))
-        .api(User, Method::GET, "/api/v1/users", get(list_users))
-        .api(User, Method::POST, "/api/v1/users", post(create_user))
-        .api(User, Method::GET, "/api/v1/users/{user_id}", get(get_user))
-        .api(User, Method::PATCH, "/api/v1/users/{user_id}", patch(update_user))
-        .api(User, Method::DELETE, "/api/v1/users/{user_id}", delete(delete_user))
-        .api(User, Method::POST, "/api/v1/users/{user_id}/unlock", post(unlock_user))
-        .api(User, Method::POST, "/api/v1/users/{user_id}/reset", post(reset_user))
-        .api(User, Method::GET, "/api/v1/organizations", get(list_orgs))
-        .api(User, Method::POST, "/api/v1/organizations", post(create_org))
-        .api(User, Method::GET, "/api/v1/organizations/{org_id}", get(get_org))
-        .api(User, Method::PATCH, "/api/v1/organizations/{org_id}", patch(update_org))
-        .api(User, Method::POST, "/api/v1/organizations/{org_id}/invite", post(invite_admin))
-        .api(User, Method::GET, "/api/v1/audit", get(list_audit))
-        .api(User, Method::GET, "/api/v1/audit/export", get(export_audit))
-        .api(User, Method::GET, "/api/v1/audit/verify", get(verify_audit))
-        .api(User, Method::GET, "/api/v1/settings/security", get(get_policy))
-        .api(User, Method::PUT, "/api/v1/settings/security", put(put_policy))
-        .api(User, Method::GET, "/api/v1/tokens", get(list_tokens))
-        .api(User, Method::POST, "/api/v1/tokens", post(create_token))
-        .api(User, Method::DELETE, "/api/v1/tokens/{token_id}", delete(revoke_token))
-        .api(User, Method::GET, "/api/v1/sessions", get(list_sessions))
-        .api(User, Method::DELETE, "/api/v1/sessions/{session_id}", delete(revoke_session))
+    r.api(
+        Public,
+        Method::GET,
+        "/api/v1/openapi.json",
+        get(openapi_json),
+    )
+    .api(Public, Method::POST, "/api/v1/auth/login", post(login))
+    .api(User, Method::POST, "/api/v1/auth/logout", post(logout))
+    .api(User, Method::GET, "/api/v1/me", get(me))
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/account/password",
+        post(change_password),
+    )
+    .api(User, Method::POST, "/api/v1/account/totp", post(totp_begin))
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/account/totp/confirm",
+        post(totp_confirm),
+    )
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/account/totp",
+        delete(totp_disable),
+    )
+    .api(User, Method::GET, "/api/v1/users", get(list_users))
+    .api(User, Method::POST, "/api/v1/users", post(create_user))
+    .api(User, Method::GET, "/api/v1/users/{user_id}", get(get_user))
+    .api(
+        User,
+        Method::PATCH,
+        "/api/v1/users/{user_id}",
+        patch(update_user),
+    )
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/users/{user_id}",
+        delete(delete_user),
+    )
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/users/{user_id}/unlock",
+        post(unlock_user),
+    )
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/users/{user_id}/reset",
+        post(reset_user),
+    )
+    .api(User, Method::GET, "/api/v1/organizations", get(list_orgs))
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/organizations",
+        post(create_org),
+    )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/organizations/{org_id}",
+        get(get_org),
+    )
+    .api(
+        User,
+        Method::PATCH,
+        "/api/v1/organizations/{org_id}",
+        patch(update_org),
+    )
+    .api(
+        User,
+        Method::POST,
+        "/api/v1/organizations/{org_id}/invite",
+        post(invite_admin),
+    )
+    .api(User, Method::GET, "/api/v1/audit", get(list_audit))
+    .api(User, Method::GET, "/api/v1/audit/export", get(export_audit))
+    .api(User, Method::GET, "/api/v1/audit/verify", get(verify_audit))
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/settings/security",
+        get(get_policy),
+    )
+    .api(
+        User,
+        Method::PUT,
+        "/api/v1/settings/security",
+        put(put_policy),
+    )
+    .api(User, Method::GET, "/api/v1/tokens", get(list_tokens))
+    .api(User, Method::POST, "/api/v1/tokens", post(create_token))
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/tokens/{token_id}",
+        delete(revoke_token),
+    )
+    .api(User, Method::GET, "/api/v1/sessions", get(list_sessions))
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/sessions/{session_id}",
+        delete(revoke_session),
+    )
 }
 
 #[derive(OpenApi)]
@@ -80,7 +160,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -90,7 +173,10 @@ async fn openapi_json() -> Response {
     match ApiDoc::openapi().to_json() {
         Ok(json) => {
             let mut res = json.into_response();
-            res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
             res
         }
         Err(e) => Error::Internal(format!("OpenAPI: {e}")).into_response(),
@@ -101,16 +187,35 @@ async fn openapi_json() -> Response {
 /// returns a bearer token for this API. Every failure is the same 401.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
-async fn login(State(state): State<AppState>, parts: Parts, ip: ClientIp, ApiJson(body): ApiJson<LoginRequest>) -> Result<Json<LoginResponse>> {
+async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    ip: ClientIp,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>> {
     let ua = user_agent(&parts);
-    match auth::login(&state, &body.username, &body.password, body.totp.as_deref(), SessionKind::Api, &ip.0, &ua).await? {
-        LoginResult::Full { token, principal, .. } => {
+    match auth::login(
+        &state,
+        &body.username,
+        &body.password,
+        body.totp.as_deref(),
+        SessionKind::Api,
+        &ip.0,
+        &ua,
+    )
+    .await?
+    {
+        LoginResult::Full {
+            token, principal, ..
+        } => {
             let policy = state.policy().await?;
             let now = state.now();
             Ok(Json(LoginResponse {
                 token,
                 token_type: "Bearer".into(),
-                expires_at: now.plus_secs(i64::from(policy.session_lifetime_secs)).rfc3339(),
+                expires_at: now
+                    .plus_secs(i64::from(policy.session_lifetime_secs))
+                    .rfc3339(),
                 idle_timeout_secs: policy.idle_timeout_secs,
                 password_change_required: auth::password_change_due(&principal.user, &policy, now),
                 totp_enrolment_required: auth::totp_enrolment_due(&principal.user, &policy),
@@ -131,7 +236,14 @@ async fn login(State(state): State<AppState>, parts: Parts, ip: ClientIp, ApiJso
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<StatusCode> {
     if let Some(s) = actor.session() {
-        state.store.end_session(&s.id_hash, &actor.user.id, actor.audit(&state, Action::Logout)).await?;
+        state
+            .store
+            .end_session(
+                &s.id_hash,
+                &actor.user.id,
+                actor.audit(&state, Action::Logout),
+            )
+            .await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -154,22 +266,43 @@ async fn me(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Js
 /// Changes the caller's password.
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", security(("bearer" = [])), request_body = PasswordChange,
     responses((status = 204), (status = 422, body = ErrorBody)))]
-async fn change_password(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<PasswordChange>) -> Result<StatusCode> {
-    service::change_password(&state, &actor, &body.current_password, &body.new_password, &body.new_password).await?;
+async fn change_password(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode> {
+    service::change_password(
+        &state,
+        &actor,
+        &body.current_password,
+        &body.new_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Starts TOTP enrolment: returns a new secret and its otpauth URL.
 #[utoipa::path(post, path = "/api/v1/account/totp", tag = "account", security(("bearer" = [])), responses((status = 200, body = TotpEnrolment), (status = 422, body = ErrorBody)))]
-async fn totp_begin(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<TotpEnrolment>> {
+async fn totp_begin(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<TotpEnrolment>> {
     let (secret, otpauth_url) = service::totp_begin(&state, &actor).await?;
-    Ok(Json(TotpEnrolment { secret, otpauth_url }))
+    Ok(Json(TotpEnrolment {
+        secret,
+        otpauth_url,
+    }))
 }
 
 /// Confirms TOTP enrolment with a current code.
 #[utoipa::path(post, path = "/api/v1/account/totp/confirm", tag = "account", security(("bearer" = [])), request_body = TotpCode,
     responses((status = 204), (status = 422, body = ErrorBody)))]
-async fn totp_confirm(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<TotpCode>) -> Result<StatusCode> {
+async fn totp_confirm(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<TotpCode>,
+) -> Result<StatusCode> {
     service::totp_confirm(&state, &actor, &body.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -177,22 +310,46 @@ async fn totp_confirm(State(state): State<AppState>, ApiUser(actor): ApiUser, Ap
 /// Turns TOTP off (needs the password).
 #[utoipa::path(delete, path = "/api/v1/account/totp", tag = "account", security(("bearer" = [])), request_body = PasswordConfirm,
     responses((status = 204), (status = 422, body = ErrorBody)))]
-async fn totp_disable(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<PasswordConfirm>) -> Result<StatusCode> {
+async fn totp_disable(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<PasswordConfirm>,
+) -> Result<StatusCode> {
     service::totp_disable(&state, &actor, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The users of the caller's organisation (administrators).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses((status = 200, body = Vec<UserOut>), (status = 403, body = ErrorBody)))]
-async fn list_users(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<Vec<UserOut>>> {
-    actor.require(&state, medsec_core::Permission::ManageUsers).await?;
+async fn list_users(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<Vec<UserOut>>> {
+    actor
+        .require(&state, medsec_core::Permission::ManageUsers)
+        .await?;
     let now = state.now();
-    Ok(Json(state.store.list_users(&actor.org.id).await?.iter().map(|u| UserOut::new(u, now)).collect()))
+    Ok(Json(
+        state
+            .store
+            .list_users(&actor.org.id)
+            .await?
+            .iter()
+            .map(|u| UserOut::new(u, now))
+            .collect(),
+    ))
 }
 
 fn base_url(parts: &Parts) -> String {
-    let host = parts.headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    let host: String = host.chars().filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c)).collect();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c))
+        .collect();
     format!("https://{host}")
 }
 
@@ -208,26 +365,57 @@ fn invited(state: &AppState, parts: &Parts, user: &medsec_store::User, token: &s
 /// password through the returned one-time activation URL.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUserRequest,
     responses((status = 201, body = InvitedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_user(State(state): State<AppState>, parts: Parts, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<NewUserRequest>) -> Result<(StatusCode, Json<InvitedUser>)> {
-    let input = service::NewUserInput { username: body.username, display_name: body.display_name, role: body.role };
+async fn create_user(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<NewUserRequest>,
+) -> Result<(StatusCode, Json<InvitedUser>)> {
+    let input = service::NewUserInput {
+        username: body.username,
+        display_name: body.display_name,
+        role: body.role,
+    };
     let (user, token) = service::create_user(&state, &actor, &input).await?;
-    Ok((StatusCode::CREATED, Json(invited(&state, &parts, &user, &token))))
+    Ok((
+        StatusCode::CREATED,
+        Json(invited(&state, &parts, &user, &token)),
+    ))
 }
 
 /// One user of the caller's organisation.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-async fn get_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id) -> Result<Json<UserOut>> {
-    actor.require(&state, medsec_core::Permission::ManageUsers).await?;
-    let user = state.store.get_user(&actor.org.id, &id).await?.ok_or(Error::NotFound)?;
+async fn get_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Json<UserOut>> {
+    actor
+        .require(&state, medsec_core::Permission::ManageUsers)
+        .await?;
+    let user = state
+        .store
+        .get_user(&actor.org.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(UserOut::new(&user, state.now())))
 }
 
 /// Changes a user's display name, role or status (`active`, `disabled`).
 #[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)), request_body = UserPatch,
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id, ApiJson(body): ApiJson<UserPatch>) -> Result<Json<UserOut>> {
-    let changes = service::UserChanges { display_name: body.display_name, role: body.role, status: body.status };
+async fn update_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<UserPatch>,
+) -> Result<Json<UserOut>> {
+    let changes = service::UserChanges {
+        display_name: body.display_name,
+        role: body.role,
+        status: body.status,
+    };
     let user = service::update_user(&state, &actor, &id, &changes).await?;
     Ok(Json(UserOut::new(&user, state.now())))
 }
@@ -235,7 +423,11 @@ async fn update_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(
 /// Deletes a user, with their sessions and tokens.
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn delete_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id) -> Result<StatusCode> {
+async fn delete_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<StatusCode> {
     service::delete_user(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -243,7 +435,11 @@ async fn delete_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(
 /// Lifts a lock-out.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/unlock", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
-async fn unlock_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id) -> Result<Json<UserOut>> {
+async fn unlock_user(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Json<UserOut>> {
     let user = service::unlock_user(&state, &actor, &id).await?;
     Ok(Json(UserOut::new(&user, state.now())))
 }
@@ -251,21 +447,40 @@ async fn unlock_user(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(
 /// Invalidates a user's password and issues a new activation URL.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reset", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
     responses((status = 200, body = InvitedUser), (status = 404, body = ErrorBody)))]
-async fn reset_user(State(state): State<AppState>, parts: Parts, ApiUser(actor): ApiUser, Id(id): Id) -> Result<Json<InvitedUser>> {
+async fn reset_user(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Json<InvitedUser>> {
     let (user, token) = service::reset_user(&state, &actor, &id).await?;
     Ok(Json(invited(&state, &parts, &user, &token)))
 }
 
 /// The organisations the caller may see: all for operator administrators, else their own.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = Vec<OrgOut>)))]
-async fn list_orgs(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<Vec<OrgOut>>> {
-    Ok(Json(service::visible_orgs(&state, &actor).await?.iter().map(OrgOut::from).collect()))
+async fn list_orgs(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<Vec<OrgOut>>> {
+    Ok(Json(
+        service::visible_orgs(&state, &actor)
+            .await?
+            .iter()
+            .map(OrgOut::from)
+            .collect(),
+    ))
 }
 
 /// Creates an organisation, optionally inviting its first administrator (operator administrators).
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = NewOrgRequest,
     responses((status = 201, body = CreatedOrg), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_org(State(state): State<AppState>, parts: Parts, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<NewOrgRequest>) -> Result<(StatusCode, Json<CreatedOrg>)> {
+async fn create_org(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<NewOrgRequest>,
+) -> Result<(StatusCode, Json<CreatedOrg>)> {
     let input = service::NewOrgInput {
         name: body.name,
         kind: body.kind,
@@ -274,108 +489,228 @@ async fn create_org(State(state): State<AppState>, parts: Parts, ApiUser(actor):
     };
     let (org, admin) = service::create_org(&state, &actor, &input).await?;
     let admin = admin.map(|(u, t)| invited(&state, &parts, &u, &t));
-    Ok((StatusCode::CREATED, Json(CreatedOrg { organization: OrgOut::from(&org), admin })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedOrg {
+            organization: OrgOut::from(&org),
+            admin,
+        }),
+    ))
 }
 
 /// One organisation (the caller's own; any for operator administrators).
 #[utoipa::path(get, path = "/api/v1/organizations/{org_id}", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)),
     responses((status = 200, body = OrgOut), (status = 404, body = ErrorBody)))]
-async fn get_org(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id) -> Result<Json<OrgOut>> {
-    Ok(Json(OrgOut::from(&service::get_org(&state, &actor, &id).await?)))
+async fn get_org(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Json<OrgOut>> {
+    Ok(Json(OrgOut::from(
+        &service::get_org(&state, &actor, &id).await?,
+    )))
 }
 
 /// Renames, disables or enables an organisation (operator administrators).
 #[utoipa::path(patch, path = "/api/v1/organizations/{org_id}", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)), request_body = OrgPatch,
     responses((status = 200, body = OrgOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_org(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id, ApiJson(body): ApiJson<OrgPatch>) -> Result<Json<OrgOut>> {
-    let org = service::update_org(&state, &actor, &id, &service::OrgChanges { name: body.name, enabled: body.enabled }).await?;
+async fn update_org(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<OrgPatch>,
+) -> Result<Json<OrgOut>> {
+    let org = service::update_org(
+        &state,
+        &actor,
+        &id,
+        &service::OrgChanges {
+            name: body.name,
+            enabled: body.enabled,
+        },
+    )
+    .await?;
     Ok(Json(OrgOut::from(&org)))
 }
 
 /// Invites an administrator into an organisation (operator administrators).
 #[utoipa::path(post, path = "/api/v1/organizations/{org_id}/invite", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)), request_body = AdminInvite,
     responses((status = 201, body = InvitedUser), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn invite_admin(State(state): State<AppState>, parts: Parts, ApiUser(actor): ApiUser, Id(id): Id, ApiJson(body): ApiJson<AdminInvite>) -> Result<(StatusCode, Json<InvitedUser>)> {
-    let (user, token) = service::invite_admin(&state, &actor, &id, &body.username, &body.display_name).await?;
-    Ok((StatusCode::CREATED, Json(invited(&state, &parts, &user, &token))))
+async fn invite_admin(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<AdminInvite>,
+) -> Result<(StatusCode, Json<InvitedUser>)> {
+    let (user, token) =
+        service::invite_admin(&state, &actor, &id, &body.username, &body.display_name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(invited(&state, &parts, &user, &token)),
+    ))
 }
 
 /// The caller's organisation's audit records, newest first (administrators).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditParams),
     responses((status = 200, body = Vec<AuditRecordOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_audit(State(state): State<AppState>, ApiUser(actor): ApiUser, Query(q): Query<AuditParams>) -> Result<Json<Vec<AuditRecordOut>>> {
-    let filter = q.into_query().to_filter(state.config.display_offset_minutes, 100)?;
-    Ok(Json(service::audit_records(&state, &actor, &filter).await?.iter().map(AuditRecordOut::from).collect()))
+async fn list_audit(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Query(q): Query<AuditParams>,
+) -> Result<Json<Vec<AuditRecordOut>>> {
+    let filter = q
+        .into_query()
+        .to_filter(state.config.display_offset_minutes, 100)?;
+    Ok(Json(
+        service::audit_records(&state, &actor, &filter)
+            .await?
+            .iter()
+            .map(AuditRecordOut::from)
+            .collect(),
+    ))
 }
 
 /// The audit records as CSV (the export is itself audited).
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])), params(AuditParams),
     responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
-async fn export_audit(State(state): State<AppState>, ApiUser(actor): ApiUser, Query(q): Query<AuditParams>) -> Result<Response> {
-    let filter = q.into_query().to_filter(state.config.display_offset_minutes, 10_000)?;
+async fn export_audit(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Query(q): Query<AuditParams>,
+) -> Result<Response> {
+    let filter = q
+        .into_query()
+        .to_filter(state.config.display_offset_minutes, 10_000)?;
     let csv = service::audit_csv(&state, &actor, &filter).await?;
     let mut res = csv.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     Ok(res)
 }
 
 /// Verifies the whole audit chain (operator administrators).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = AuditVerification), (status = 403, body = ErrorBody)))]
-async fn verify_audit(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<AuditVerification>> {
-    actor.require(&state, medsec_core::Permission::ManageSecurityPolicy).await?;
+async fn verify_audit(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<AuditVerification>> {
+    actor
+        .require(&state, medsec_core::Permission::ManageSecurityPolicy)
+        .await?;
     let v = state.store.verify_audit(|_| {}).await?;
-    Ok(Json(AuditVerification { intact: v.is_intact(), checked: v.checked, last_seq: v.last_seq, first_break: v.first_break.map(|b| b.to_string()) }))
+    Ok(Json(AuditVerification {
+        intact: v.is_intact(),
+        checked: v.checked,
+        last_seq: v.last_seq,
+        first_break: v.first_break.map(|b| b.to_string()),
+    }))
 }
 
 /// The instance's security policy.
 #[utoipa::path(get, path = "/api/v1/settings/security", tag = "settings", security(("bearer" = [])), responses((status = 200, body = PolicyDoc)))]
-async fn get_policy(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<PolicyDoc>> {
-    actor.require(&state, medsec_core::Permission::ManageSecurityPolicy).await?;
+async fn get_policy(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<PolicyDoc>> {
+    actor
+        .require(&state, medsec_core::Permission::ManageSecurityPolicy)
+        .await?;
     Ok(Json(PolicyDoc::from(&*state.policy().await?)))
 }
 
 /// Replaces the instance's security policy (operator administrators).
 #[utoipa::path(put, path = "/api/v1/settings/security", tag = "settings", security(("bearer" = [])), request_body = PolicyDoc,
     responses((status = 200, body = PolicyDoc), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn put_policy(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<PolicyDoc>) -> Result<Json<PolicyDoc>> {
+async fn put_policy(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<PolicyDoc>,
+) -> Result<Json<PolicyDoc>> {
     let policy = service::update_policy(&state, &actor, SecurityPolicy::from(body)).await?;
     Ok(Json(PolicyDoc::from(&policy)))
 }
 
 /// The caller's API tokens.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<TokenOut>)))]
-async fn list_tokens(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<Vec<TokenOut>>> {
-    Ok(Json(state.store.list_tokens(&actor.user.id).await?.iter().map(TokenOut::from).collect()))
+async fn list_tokens(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<Vec<TokenOut>>> {
+    Ok(Json(
+        state
+            .store
+            .list_tokens(&actor.user.id)
+            .await?
+            .iter()
+            .map(TokenOut::from)
+            .collect(),
+    ))
 }
 
 /// Creates an API token; the token is in the response only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "account", security(("bearer" = [])), request_body = NewTokenRequest,
     responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
-async fn create_token(State(state): State<AppState>, ApiUser(actor): ApiUser, ApiJson(body): ApiJson<NewTokenRequest>) -> Result<(StatusCode, Json<CreatedToken>)> {
-    let (t, secret) = service::create_token(&state, &actor, &body.name, &body.scopes, body.days).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: secret, info: TokenOut::from(&t) })))
+async fn create_token(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> Result<(StatusCode, Json<CreatedToken>)> {
+    let (t, secret) =
+        service::create_token(&state, &actor, &body.name, &body.scopes, body.days).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: secret,
+            info: TokenOut::from(&t),
+        }),
+    ))
 }
 
 /// Revokes one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{token_id}", tag = "account", security(("bearer" = [])), params(("token_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(id): Id) -> Result<StatusCode> {
+async fn revoke_token(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<StatusCode> {
     service::revoke_token(&state, &actor, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's sessions.
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<SessionOut>)))]
-async fn list_sessions(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<Vec<SessionOut>>> {
-    let current = actor.session().map(|s| s.id_hash.clone()).unwrap_or_default();
-    Ok(Json(state.store.list_sessions(&actor.user.id).await?.iter().map(|s| SessionOut::new(s, &current)).collect()))
+async fn list_sessions(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+) -> Result<Json<Vec<SessionOut>>> {
+    let current = actor
+        .session()
+        .map(|s| s.id_hash.clone())
+        .unwrap_or_default();
+    Ok(Json(
+        state
+            .store
+            .list_sessions(&actor.user.id)
+            .await?
+            .iter()
+            .map(|s| SessionOut::new(s, &current))
+            .collect(),
+    ))
 }
 
 /// Ends one of the caller's sessions.
 #[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "account", security(("bearer" = [])), params(("session_id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-async fn revoke_session(State(state): State<AppState>, ApiUser(actor): ApiUser, Id(reference): Id) -> Result<StatusCode> {
+async fn revoke_session(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(reference): Id,
+) -> Result<StatusCode> {
     service::revoke_session(&state, &actor, &reference).await?;
     Ok(StatusCode::NO_CONTENT)
 }

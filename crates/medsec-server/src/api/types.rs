@@ -132,7 +132,14 @@ pub struct OrgOut {
 
 impl From<&Organization> for OrgOut {
     fn from(o: &Organization) -> OrgOut {
-        OrgOut { id: o.id.clone(), name: o.name.clone(), kind: o.kind.as_str().into(), is_operator: o.is_operator, enabled: o.enabled, created_at: o.created_at.rfc3339() }
+        OrgOut {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            kind: o.kind.as_str().into(),
+            is_operator: o.is_operator,
+            enabled: o.enabled,
+            created_at: o.created_at.rfc3339(),
+        }
     }
 }
 
@@ -239,7 +246,15 @@ pub struct AuditParams {
 
 impl AuditParams {
     pub fn into_query(self) -> AuditQuery {
-        AuditQuery { actor: self.actor, action: self.action, outcome: self.outcome, from: self.from, to: self.to, before: self.before, limit: self.limit }
+        AuditQuery {
+            actor: self.actor,
+            action: self.action,
+            outcome: self.outcome,
+            from: self.from,
+            to: self.to,
+            before: self.before,
+            limit: self.limit,
+        }
     }
 }
 
@@ -274,7 +289,8 @@ impl From<&medsec_core::audit::Record> for AuditRecordOut {
             outcome: r.outcome.clone(),
             target_kind: r.target_kind.clone(),
             target_id: r.target_id.clone(),
-            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::String(r.details.clone())),
+            details: serde_json::from_str(&r.details)
+                .unwrap_or(serde_json::Value::String(r.details.clone())),
             prev_hash: r.prev_hash.clone(),
             hash: r.hash.clone(),
         }
@@ -332,7 +348,11 @@ impl From<PolicyDoc> for SecurityPolicy {
             lockout_secs: d.lockout_secs,
             idle_timeout_secs: d.idle_timeout_secs,
             session_lifetime_secs: d.session_lifetime_secs,
-            admin_sessions: if d.admin_sessions == "refuse_new" { AdminSessionPolicy::RefuseNew } else { AdminSessionPolicy::ReplaceOld },
+            admin_sessions: if d.admin_sessions == "refuse_new" {
+                AdminSessionPolicy::RefuseNew
+            } else {
+                AdminSessionPolicy::ReplaceOld
+            },
             password_max_age_days: d.password_max_age_days,
             password_history: d.password_history,
             require_totp_for_admins: d.require_totp_for_admins,

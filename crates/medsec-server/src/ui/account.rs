@@ -17,14 +17,49 @@ use crate::state::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     r.ui(Access::User, Method::GET, "/account", get(account))
-        .ui(Access::User, Method::GET, "/account/password", get(password_page))
-        .ui(Access::User, Method::POST, "/account/password", post(password_submit))
+        .ui(
+            Access::User,
+            Method::GET,
+            "/account/password",
+            get(password_page),
+        )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/password",
+            post(password_submit),
+        )
         .ui(Access::User, Method::GET, "/account/totp", get(totp_page))
-        .ui(Access::User, Method::POST, "/account/totp", post(totp_confirm))
-        .ui(Access::User, Method::POST, "/account/totp/disable", post(totp_disable))
-        .ui(Access::User, Method::POST, "/account/sessions/{session_id}/revoke", post(session_revoke))
-        .ui(Access::User, Method::POST, "/account/tokens", post(token_create))
-        .ui(Access::User, Method::POST, "/account/tokens/{token_id}/revoke", post(token_revoke))
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/totp",
+            post(totp_confirm),
+        )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/totp/disable",
+            post(totp_disable),
+        )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/sessions/{session_id}/revoke",
+            post(session_revoke),
+        )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/tokens",
+            post(token_create),
+        )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/account/tokens/{token_id}/revoke",
+            post(token_revoke),
+        )
 }
 
 struct SessionView {
@@ -62,9 +97,18 @@ struct AccountTpl<'a> {
     scopes: Vec<(String, String)>,
 }
 
-async fn account_page(state: &AppState, parts: &Parts, actor: &Actor, totp_errors: Errors, token_errors: Errors) -> Result<Response> {
+async fn account_page(
+    state: &AppState,
+    parts: &Parts,
+    actor: &Actor,
+    totp_errors: Errors,
+    token_errors: Errors,
+) -> Result<Response> {
     let page = page(state, parts, actor, "account-title", "account").await?;
-    let current = actor.session().map(|s| s.id_hash.clone()).unwrap_or_default();
+    let current = actor
+        .session()
+        .map(|s| s.id_hash.clone())
+        .unwrap_or_default();
     let sessions = state
         .store
         .list_sessions(&actor.user.id)
@@ -89,14 +133,31 @@ async fn account_page(state: &AppState, parts: &Parts, actor: &Actor, totp_error
             id: t.id.clone(),
             name: t.name.clone(),
             prefix: t.prefix.clone(),
-            scopes: t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+            scopes: t
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             expires: page.time(t.expires_at),
             last_used: page.time_opt(t.last_used_at),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let scopes = medsec_core::org::Scope::ALL.iter().map(|s| (s.as_str().to_owned(), page.t(&format!("scope-{}", s.as_str())))).collect();
-    let status = if form_status(&totp_errors) == StatusCode::OK { form_status(&token_errors) } else { form_status(&totp_errors) };
+    let scopes = medsec_core::org::Scope::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_owned(),
+                page.t(&format!("scope-{}", s.as_str())),
+            )
+        })
+        .collect();
+    let status = if form_status(&totp_errors) == StatusCode::OK {
+        form_status(&token_errors)
+    } else {
+        form_status(&totp_errors)
+    };
     let tpl = AccountTpl {
         username: actor.user.username.clone(),
         display_name: actor.user.display_name.clone(),
@@ -113,7 +174,11 @@ async fn account_page(state: &AppState, parts: &Parts, actor: &Actor, totp_error
     Ok(render(status, &page, &tpl))
 }
 
-async fn account(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser) -> Result<Response> {
+async fn account(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+) -> Result<Response> {
     account_page(&state, &parts, &actor, Errors::none(), Errors::none()).await
 }
 
@@ -125,10 +190,21 @@ struct PasswordTpl<'a> {
     forced: bool,
 }
 
-async fn password_page(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser) -> Result<Response> {
+async fn password_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+) -> Result<Response> {
     let page = page(&state, &parts, &actor, "password-title", "account").await?;
     let forced = password_change_due(&actor.user, &*state.policy().await?, state.now());
-    Ok(ok(&page, &PasswordTpl { page: &page, errors: Errors::none(), forced }))
+    Ok(ok(
+        &page,
+        &PasswordTpl {
+            page: &page,
+            errors: Errors::none(),
+            forced,
+        },
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -141,17 +217,47 @@ struct PasswordForm {
     new_password_confirm: String,
 }
 
-async fn password_submit(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser, CsrfForm(form): CsrfForm<PasswordForm>) -> Result<Response> {
-    match service::change_password(&state, &actor, &form.current_password, &form.new_password, &form.new_password_confirm).await {
+async fn password_submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<Response> {
+    match service::change_password(
+        &state,
+        &actor,
+        &form.current_password,
+        &form.new_password,
+        &form.new_password_confirm,
+    )
+    .await
+    {
         Ok(()) => {
-            let page = page(&state, &parts, &actor, "password-title", "account").await?.notice("success", "password-changed");
-            Ok(ok(&page, &PasswordTpl { page: &page, errors: Errors::none(), forced: false }))
+            let page = page(&state, &parts, &actor, "password-title", "account")
+                .await?
+                .notice("success", "password-changed");
+            Ok(ok(
+                &page,
+                &PasswordTpl {
+                    page: &page,
+                    errors: Errors::none(),
+                    forced: false,
+                },
+            ))
         }
         Err(e) => {
             let page = page(&state, &parts, &actor, "password-title", "account").await?;
             let errors = Errors::of(page.lang, e)?;
             let forced = password_change_due(&actor.user, &*state.policy().await?, state.now());
-            Ok(render(form_status(&errors), &page, &PasswordTpl { page: &page, errors, forced }))
+            Ok(render(
+                form_status(&errors),
+                &page,
+                &PasswordTpl {
+                    page: &page,
+                    errors,
+                    forced,
+                },
+            ))
         }
     }
 }
@@ -167,8 +273,13 @@ struct TotpSetupTpl<'a> {
 }
 
 fn qr_svg(data: &str) -> Result<String> {
-    let code = qrcode::QrCode::new(data.as_bytes()).map_err(|e| Error::Internal(format!("QR code: {e}")))?;
-    let svg = code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build();
+    let code = qrcode::QrCode::new(data.as_bytes())
+        .map_err(|e| Error::Internal(format!("QR code: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
     // The XML declaration is meaningless inside HTML.
     Ok(match svg.find("<svg") {
         Some(i) => svg.get(i..).unwrap_or(&svg).to_owned(),
@@ -176,7 +287,12 @@ fn qr_svg(data: &str) -> Result<String> {
     })
 }
 
-async fn totp_setup_page(state: &AppState, parts: &Parts, actor: &Actor, errors: Errors) -> Result<Response> {
+async fn totp_setup_page(
+    state: &AppState,
+    parts: &Parts,
+    actor: &Actor,
+    errors: Errors,
+) -> Result<Response> {
     if actor.user.totp_enabled {
         return Ok(see_other("/account"));
     }
@@ -184,11 +300,21 @@ async fn totp_setup_page(state: &AppState, parts: &Parts, actor: &Actor, errors:
     let page = page(state, parts, actor, "totp-setup-title", "account").await?;
     let forced = totp_enrolment_due(&actor.user, &*state.policy().await?);
     let status = form_status(&errors);
-    let tpl = TotpSetupTpl { page: &page, errors, qr_svg: qr_svg(&url)?, secret, forced };
+    let tpl = TotpSetupTpl {
+        page: &page,
+        errors,
+        qr_svg: qr_svg(&url)?,
+        secret,
+        forced,
+    };
     Ok(render(status, &page, &tpl))
 }
 
-async fn totp_page(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser) -> Result<Response> {
+async fn totp_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+) -> Result<Response> {
     totp_setup_page(&state, &parts, &actor, Errors::none()).await
 }
 
@@ -198,7 +324,12 @@ struct CodeForm {
     code: String,
 }
 
-async fn totp_confirm(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser, CsrfForm(form): CsrfForm<CodeForm>) -> Result<Response> {
+async fn totp_confirm(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response> {
     match service::totp_confirm(&state, &actor, &form.code).await {
         Ok(()) => Ok(see_other("/account")),
         Err(e) => {
@@ -214,7 +345,12 @@ struct DisableForm {
     password: String,
 }
 
-async fn totp_disable(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser, CsrfForm(form): CsrfForm<DisableForm>) -> Result<Response> {
+async fn totp_disable(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    CsrfForm(form): CsrfForm<DisableForm>,
+) -> Result<Response> {
     match service::totp_disable(&state, &actor, &form.password).await {
         Ok(()) => Ok(see_other("/account")),
         Err(e) => {
@@ -227,7 +363,12 @@ async fn totp_disable(State(state): State<AppState>, parts: Parts, WebUser(actor
 #[derive(serde::Deserialize)]
 struct Empty {}
 
-async fn session_revoke(State(state): State<AppState>, WebUser(actor): WebUser, Id(reference): Id, CsrfForm(_): CsrfForm<Empty>) -> Result<Response> {
+async fn session_revoke(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(reference): Id,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response> {
     service::revoke_session(&state, &actor, &reference).await?;
     Ok(see_other("/account"))
 }
@@ -244,11 +385,26 @@ struct LinkTpl<'a> {
     back: String,
 }
 
-async fn token_create(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser, body: CsrfForm<Vec<(String, String)>>) -> Result<Response> {
+async fn token_create(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    body: CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
     // Repeated `scopes` fields are read from the raw pairs.
     let pairs = body.0;
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
-    let scopes: Vec<String> = pairs.iter().filter(|(n, _)| n == "scopes").map(|(_, v)| v.clone()).collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let scopes: Vec<String> = pairs
+        .iter()
+        .filter(|(n, _)| n == "scopes")
+        .map(|(_, v)| v.clone())
+        .collect();
     let days = get("days").trim().parse::<u32>();
     let result = match days {
         Ok(days) => service::create_token(&state, &actor, &get("name"), &scopes, days).await,
@@ -275,7 +431,12 @@ async fn token_create(State(state): State<AppState>, parts: Parts, WebUser(actor
     }
 }
 
-async fn token_revoke(State(state): State<AppState>, WebUser(actor): WebUser, Id(id): Id, CsrfForm(_): CsrfForm<Empty>) -> Result<Response> {
+async fn token_revoke(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response> {
     service::revoke_token(&state, &actor, &id).await?;
     Ok(see_other("/account"))
 }

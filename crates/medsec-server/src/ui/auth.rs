@@ -13,7 +13,9 @@ use medsec_store::SessionKind;
 use super::{Errors, Page, anon_page, form_status, render, see_other};
 use crate::auth::{self, LoginResult, MaybeWebUser, PendingTotp, WebUser};
 use crate::error::{Error, Result};
-use crate::extract::{self, ClientIp, CsrfForm, Id, Query, SESSION_COOKIE, host_cookie, safe_next, user_agent};
+use crate::extract::{
+    self, ClientIp, CsrfForm, Id, Query, SESSION_COOKIE, host_cookie, safe_next, user_agent,
+};
 use crate::routes::{Access, Routes};
 use crate::service;
 use crate::state::AppState;
@@ -24,11 +26,26 @@ pub fn routes(r: Routes) -> Routes {
         .ui(Access::Public, Method::GET, "/login", get(login_page))
         .ui(Access::Public, Method::POST, "/login", post(login_submit))
         .ui(Access::Public, Method::GET, "/login/totp", get(totp_page))
-        .ui(Access::Public, Method::POST, "/login/totp", post(totp_submit))
+        .ui(
+            Access::Public,
+            Method::POST,
+            "/login/totp",
+            post(totp_submit),
+        )
         .ui(Access::User, Method::POST, "/logout", post(logout))
         .ui(Access::Public, Method::GET, "/activate", get(activate_page))
-        .ui(Access::Public, Method::POST, "/activate", post(activate_submit))
-        .ui(Access::Public, Method::GET, "/lang/{lang}", get(switch_lang))
+        .ui(
+            Access::Public,
+            Method::POST,
+            "/activate",
+            post(activate_submit),
+        )
+        .ui(
+            Access::Public,
+            Method::GET,
+            "/lang/{lang}",
+            get(switch_lang),
+        )
 }
 
 #[derive(Default, serde::Deserialize)]
@@ -72,21 +89,43 @@ async fn setup_allowed(state: &AppState, token: &str) -> Result<()> {
         return Err(Error::NotFound);
     }
     let hash = medsec_core::credential::secret_hash(token);
-    match state.store.peek_one_time_token(medsec_store::OneTimePurpose::Setup, &hash, state.now()).await? {
+    match state
+        .store
+        .peek_one_time_token(medsec_store::OneTimePurpose::Setup, &hash, state.now())
+        .await?
+    {
         Some(_) => Ok(()),
         None => Err(Error::NotFound),
     }
 }
 
-async fn setup_page(State(state): State<AppState>, parts: Parts, Query(q): Query<TokenQuery>) -> Result<Response> {
+async fn setup_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response> {
     setup_allowed(&state, &q.token).await?;
     let page = anon_page(&state, &parts, "setup-title");
-    let form = SetupForm { org_kind: "isac".into(), ..Default::default() };
-    let tpl = SetupTpl { kinds: page.kinds(), page: &page, errors: Errors::none(), token: q.token, form };
+    let form = SetupForm {
+        org_kind: "isac".into(),
+        ..Default::default()
+    };
+    let tpl = SetupTpl {
+        kinds: page.kinds(),
+        page: &page,
+        errors: Errors::none(),
+        token: q.token,
+        form,
+    };
     Ok(render(StatusCode::OK, &page, &tpl))
 }
 
-async fn setup_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp, CsrfForm(form): CsrfForm<SetupForm>) -> Result<Response> {
+async fn setup_submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    ip: ClientIp,
+    CsrfForm(form): CsrfForm<SetupForm>,
+) -> Result<Response> {
     setup_allowed(&state, &form.token).await?;
     let input = service::SetupInput {
         org_name: form.org_name.clone(),
@@ -101,8 +140,18 @@ async fn setup_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp,
         Err(e) => {
             let page = anon_page(&state, &parts, "setup-title");
             let errors = Errors::of(page.lang, e)?;
-            let form = SetupForm { password: String::new(), password_confirm: String::new(), ..form };
-            let tpl = SetupTpl { kinds: page.kinds(), page: &page, token: form.token.clone(), errors, form };
+            let form = SetupForm {
+                password: String::new(),
+                password_confirm: String::new(),
+                ..form
+            };
+            let tpl = SetupTpl {
+                kinds: page.kinds(),
+                page: &page,
+                token: form.token.clone(),
+                errors,
+                form,
+            };
             Ok(render(form_status(&tpl.errors), &page, &tpl))
         }
     }
@@ -125,14 +174,24 @@ struct LoginQuery {
     reason: Option<String>,
 }
 
-async fn login_page(State(state): State<AppState>, parts: Parts, MaybeWebUser(user): MaybeWebUser, Query(q): Query<LoginQuery>) -> Result<Response> {
+async fn login_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    MaybeWebUser(user): MaybeWebUser,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response> {
     if user.is_some() {
         return Ok(see_other(&safe_next(q.next.as_deref())));
     }
     if state.store.user_count().await? == 0 {
         // Nothing to log in to yet: say how to set up instead.
         let page = anon_page(&state, &parts, "login-title").notice("info", "login-setup-pending");
-        let tpl = LoginTpl { page: &page, errors: Errors::none(), username: String::new(), next: "/".into() };
+        let tpl = LoginTpl {
+            page: &page,
+            errors: Errors::none(),
+            username: String::new(),
+            next: "/".into(),
+        };
         return Ok(render(StatusCode::OK, &page, &tpl));
     }
     let mut page = anon_page(&state, &parts, "login-title");
@@ -144,7 +203,12 @@ async fn login_page(State(state): State<AppState>, parts: Parts, MaybeWebUser(us
         Some("password") => page.notice("success", "login-password-changed"),
         _ => page,
     };
-    let tpl = LoginTpl { page: &page, errors: Errors::none(), username: String::new(), next: safe_next(q.next.as_deref()) };
+    let tpl = LoginTpl {
+        page: &page,
+        errors: Errors::none(),
+        username: String::new(),
+        next: safe_next(q.next.as_deref()),
+    };
     Ok(render(StatusCode::OK, &page, &tpl))
 }
 
@@ -159,7 +223,8 @@ pub struct LoginForm {
 }
 
 fn session_cookie(token: &str) -> HeaderValue {
-    HeaderValue::from_str(&host_cookie(SESSION_COOKIE, token, None)).unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&host_cookie(SESSION_COOKIE, token, None))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
@@ -167,13 +232,33 @@ fn with_cookie(mut res: Response, cookie: HeaderValue) -> Response {
     res
 }
 
-async fn login_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp, CsrfForm(form): CsrfForm<LoginForm>) -> Result<Response> {
+async fn login_submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    ip: ClientIp,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
     let ua = user_agent(&parts);
-    match auth::login(&state, &form.username, &form.password, None, SessionKind::Web, &ip.0, &ua).await {
-        Ok(LoginResult::Full { token, .. }) => Ok(with_cookie(see_other(&next), session_cookie(&token))),
+    match auth::login(
+        &state,
+        &form.username,
+        &form.password,
+        None,
+        SessionKind::Web,
+        &ip.0,
+        &ua,
+    )
+    .await
+    {
+        Ok(LoginResult::Full { token, .. }) => {
+            Ok(with_cookie(see_other(&next), session_cookie(&token)))
+        }
         Ok(LoginResult::NeedTotp { token }) => {
-            let to = format!("/login/totp?next={}", percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC));
+            let to = format!(
+                "/login/totp?next={}",
+                percent_encoding::utf8_percent_encode(&next, percent_encoding::NON_ALPHANUMERIC)
+            );
             Ok(with_cookie(see_other(&to), session_cookie(&token)))
         }
         Err(e @ (Error::LoginFailed | Error::SessionRefused | Error::Busy)) => {
@@ -183,7 +268,12 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp,
                 Error::Busy => "error-busy",
                 _ => "login-failed",
             };
-            let tpl = LoginTpl { errors: Errors::form(page.lang, id), page: &page, username: form.username.chars().take(64).collect(), next };
+            let tpl = LoginTpl {
+                errors: Errors::form(page.lang, id),
+                page: &page,
+                username: form.username.chars().take(64).collect(),
+                next,
+            };
             Ok(render(e.status(), &page, &tpl))
         }
         Err(e) => Err(e),
@@ -198,10 +288,19 @@ struct TotpTpl<'a> {
     next: String,
 }
 
-async fn totp_page(State(state): State<AppState>, parts: Parts, pending: PendingTotp, Query(q): Query<LoginQuery>) -> Result<Response> {
+async fn totp_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    pending: PendingTotp,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response> {
     let mut page = anon_page(&state, &parts, "totp-title");
     page.csrf = pending.session.csrf_token.clone();
-    let tpl = TotpTpl { page: &page, errors: Errors::none(), next: safe_next(q.next.as_deref()) };
+    let tpl = TotpTpl {
+        page: &page,
+        errors: Errors::none(),
+        next: safe_next(q.next.as_deref()),
+    };
     Ok(render(StatusCode::OK, &page, &tpl))
 }
 
@@ -213,15 +312,38 @@ struct TotpForm {
     next: Option<String>,
 }
 
-async fn totp_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp, pending: PendingTotp, CsrfForm(form): CsrfForm<TotpForm>) -> Result<Response> {
+async fn totp_submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    ip: ClientIp,
+    pending: PendingTotp,
+    CsrfForm(form): CsrfForm<TotpForm>,
+) -> Result<Response> {
     let next = safe_next(form.next.as_deref());
-    match auth::complete_totp(&state, &pending.session, &pending.principal, &pending.creds, &form.code, &ip.0).await {
+    match auth::complete_totp(
+        &state,
+        &pending.session,
+        &pending.principal,
+        &pending.creds,
+        &form.code,
+        &ip.0,
+    )
+    .await
+    {
         Ok(()) => Ok(see_other(&next)),
         Err(e @ (Error::LoginFailed | Error::SessionRefused)) => {
             let mut page = anon_page(&state, &parts, "totp-title");
             page.csrf = pending.session.csrf_token.clone();
-            let id = if matches!(e, Error::SessionRefused) { "login-session-refused" } else { "totp-failed" };
-            let tpl = TotpTpl { errors: Errors::form(page.lang, id), page: &page, next };
+            let id = if matches!(e, Error::SessionRefused) {
+                "login-session-refused"
+            } else {
+                "totp-failed"
+            };
+            let tpl = TotpTpl {
+                errors: Errors::form(page.lang, id),
+                page: &page,
+                next,
+            };
             Ok(render(e.status(), &page, &tpl))
         }
         Err(e) => Err(e),
@@ -231,11 +353,26 @@ async fn totp_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp, 
 #[derive(serde::Deserialize)]
 struct Empty {}
 
-async fn logout(State(state): State<AppState>, WebUser(actor): WebUser, CsrfForm(_): CsrfForm<Empty>) -> Result<Response> {
+async fn logout(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response> {
     if let Some(s) = actor.session() {
-        state.store.end_session(&s.id_hash, &actor.user.id, actor.audit(&state, Action::Logout)).await?;
+        state
+            .store
+            .end_session(
+                &s.id_hash,
+                &actor.user.id,
+                actor.audit(&state, Action::Logout),
+            )
+            .await?;
     }
-    Ok(with_cookie(see_other("/login?reason=logout"), HeaderValue::from_str(&host_cookie(SESSION_COOKIE, "", Some(0))).unwrap_or(HeaderValue::from_static(""))))
+    Ok(with_cookie(
+        see_other("/login?reason=logout"),
+        HeaderValue::from_str(&host_cookie(SESSION_COOKIE, "", Some(0)))
+            .unwrap_or(HeaderValue::from_static("")),
+    ))
 }
 
 #[derive(Template)]
@@ -247,10 +384,19 @@ struct ActivateTpl<'a> {
     username: String,
 }
 
-async fn activate_page(State(state): State<AppState>, parts: Parts, Query(q): Query<TokenQuery>) -> Result<Response> {
+async fn activate_page(
+    State(state): State<AppState>,
+    parts: Parts,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response> {
     let user = service::activation_user(&state, &q.token).await?;
     let page = anon_page(&state, &parts, "activate-title");
-    let tpl = ActivateTpl { page: &page, errors: Errors::none(), token: q.token, username: user.username };
+    let tpl = ActivateTpl {
+        page: &page,
+        errors: Errors::none(),
+        token: q.token,
+        username: user.username,
+    };
     Ok(render(StatusCode::OK, &page, &tpl))
 }
 
@@ -264,14 +410,32 @@ struct ActivateForm {
     password_confirm: String,
 }
 
-async fn activate_submit(State(state): State<AppState>, parts: Parts, ip: ClientIp, CsrfForm(form): CsrfForm<ActivateForm>) -> Result<Response> {
+async fn activate_submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    ip: ClientIp,
+    CsrfForm(form): CsrfForm<ActivateForm>,
+) -> Result<Response> {
     let user = service::activation_user(&state, &form.token).await?;
-    match service::activate(&state, &form.token, &form.password, &form.password_confirm, &ip.0).await {
+    match service::activate(
+        &state,
+        &form.token,
+        &form.password,
+        &form.password_confirm,
+        &ip.0,
+    )
+    .await
+    {
         Ok(_) => Ok(see_other("/login?reason=activated")),
         Err(e) => {
             let page = anon_page(&state, &parts, "activate-title");
             let errors = Errors::of(page.lang, e)?;
-            let tpl = ActivateTpl { page: &page, errors, token: form.token, username: user.username };
+            let tpl = ActivateTpl {
+                page: &page,
+                errors,
+                token: form.token,
+                username: user.username,
+            };
             Ok(render(form_status(&tpl.errors), &page, &tpl))
         }
     }
@@ -285,7 +449,11 @@ struct LangQuery {
 
 async fn switch_lang(Id(lang): Id, Query(q): Query<LangQuery>) -> Result<Response> {
     let lang = crate::i18n::Lang::parse(&lang).ok_or(Error::NotFound)?;
-    let cookie = format!("{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000", extract::LANG_COOKIE, lang.code());
+    let cookie = format!(
+        "{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
+        extract::LANG_COOKIE,
+        lang.code()
+    );
     let mut res = see_other(&safe_next(q.next.as_deref()));
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         res.headers_mut().append(header::SET_COOKIE, v);

@@ -74,8 +74,16 @@ impl Page {
         self.lang.ta(id, &[(k, &v.to_string())])
     }
 
-    pub fn ta2(&self, id: &str, k1: &str, v1: impl std::fmt::Display, k2: &str, v2: impl std::fmt::Display) -> String {
-        self.lang.ta(id, &[(k1, &v1.to_string()), (k2, &v2.to_string())])
+    pub fn ta2(
+        &self,
+        id: &str,
+        k1: &str,
+        v1: impl std::fmt::Display,
+        k2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.lang
+            .ta(id, &[(k1, &v1.to_string()), (k2, &v2.to_string())])
     }
 
     pub fn time(&self, t: Timestamp) -> String {
@@ -87,7 +95,10 @@ impl Page {
     }
 
     pub fn notice(mut self, kind: &'static str, id: &str) -> Page {
-        self.notice = Some(Notice { kind, text: self.lang.t(id) });
+        self.notice = Some(Notice {
+            kind,
+            text: self.lang.t(id),
+        });
         self
     }
 
@@ -100,23 +111,41 @@ impl Page {
     }
 
     pub fn kinds(&self) -> Vec<(String, String)> {
-        OrgKind::ALL.iter().map(|k| (k.as_str().to_owned(), self.kind(*k))).collect()
+        OrgKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_owned(), self.kind(*k)))
+            .collect()
     }
 
     pub fn roles(&self, kind: OrgKind) -> Vec<(String, String)> {
-        kind.roles().iter().map(|r| (r.as_str().to_owned(), self.role(*r))).collect()
+        kind.roles()
+            .iter()
+            .map(|r| (r.as_str().to_owned(), self.role(*r)))
+            .collect()
     }
 }
 
 fn path_of(parts: &Parts) -> String {
-    parts.uri.path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned())
+    parts
+        .uri
+        .path_and_query()
+        .map_or("/".to_owned(), |p| p.as_str().to_owned())
 }
 
 /// A page for a logged-in user.
-pub async fn page(state: &AppState, parts: &Parts, actor: &Actor, title_id: &str, section: &'static str) -> Result<Page> {
+pub async fn page(
+    state: &AppState,
+    parts: &Parts,
+    actor: &Actor,
+    title_id: &str,
+    section: &'static str,
+) -> Result<Page> {
     let lang = extract::request_lang(parts);
     let policy = state.policy().await?;
-    let csrf = actor.session().map(|s| s.csrf_token.clone()).unwrap_or_default();
+    let csrf = actor
+        .session()
+        .map(|s| s.csrf_token.clone())
+        .unwrap_or_default();
     Ok(Page {
         lang,
         title: lang.t(title_id),
@@ -143,7 +172,9 @@ pub async fn page(state: &AppState, parts: &Parts, actor: &Actor, title_id: &str
 /// its forms carry if the browser has none yet.
 pub fn anon_page(state: &AppState, parts: &Parts, title_id: &str) -> Page {
     let lang = extract::request_lang(parts);
-    let existing = extract::cookie(parts, CSRF_COOKIE).filter(|c| c.len() >= 32 && c.len() <= 64).map(str::to_owned);
+    let existing = extract::cookie(parts, CSRF_COOKIE)
+        .filter(|c| c.len() >= 32 && c.len() <= 64)
+        .map(str::to_owned);
     let (csrf, new_csrf_cookie) = match existing {
         Some(c) => (c, None),
         None => {
@@ -179,7 +210,8 @@ impl Errors {
     pub fn from_fields(lang: Lang, fields: &[FieldError]) -> Errors {
         let mut map = BTreeMap::new();
         for f in fields {
-            map.entry(f.field.clone()).or_insert_with(|| lang.field_error(f));
+            map.entry(f.field.clone())
+                .or_insert_with(|| lang.field_error(f));
         }
         Errors(map)
     }
@@ -202,7 +234,10 @@ impl Errors {
     pub fn of(lang: Lang, e: Error) -> Result<Errors> {
         match e {
             Error::Invalid(fields) => Ok(Errors::from_fields(lang, &fields)),
-            Error::Conflict { field } => Ok(Errors::from_fields(lang, &[FieldError::new(field, "taken")])),
+            Error::Conflict { field } => Ok(Errors::from_fields(
+                lang,
+                &[FieldError::new(field, "taken")],
+            )),
             other => Err(other),
         }
     }
@@ -214,10 +249,10 @@ pub fn render(status: StatusCode, page: &Page, tpl: &impl Template) -> Response 
     match tpl.render() {
         Ok(html) => {
             let mut res = (status, axum::response::Html(html)).into_response();
-            if let Some(c) = &page.new_csrf_cookie {
-                if let Ok(v) = HeaderValue::from_str(&extract::host_cookie(CSRF_COOKIE, c, None)) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
+            if let Some(c) = &page.new_csrf_cookie
+                && let Ok(v) = HeaderValue::from_str(&extract::host_cookie(CSRF_COOKIE, c, None))
+            {
+                res.headers_mut().append(header::SET_COOKIE, v);
             }
             res
         }
@@ -231,7 +266,11 @@ pub fn ok(page: &Page, tpl: &impl Template) -> Response {
 
 /// Status for a re-rendered form with errors.
 pub fn form_status(errors: &Errors) -> StatusCode {
-    if errors.0.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+    if errors.0.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 /// Redirects after a successful POST (303, so the browser GETs the target).
@@ -250,8 +289,15 @@ struct ErrorTpl<'a> {
 
 /// Renders a handler's error as a page, or redirects where that helps
 /// the user more (to the login, password or TOTP page).
-pub fn error_response(state: &AppState, parts: &Parts, e: &Error, request_id: Option<String>) -> Response {
-    let next = percent_encoding::utf8_percent_encode(&path_of(parts), percent_encoding::NON_ALPHANUMERIC).to_string();
+pub fn error_response(
+    state: &AppState,
+    parts: &Parts,
+    e: &Error,
+    request_id: Option<String>,
+) -> Response {
+    let next =
+        percent_encoding::utf8_percent_encode(&path_of(parts), percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
     match e {
         Error::Unauthenticated => return see_other(&format!("/login?next={next}")),
         Error::SessionExpired => return see_other(&format!("/login?reason=timeout&next={next}")),
@@ -267,10 +313,17 @@ pub fn error_response(state: &AppState, parts: &Parts, e: &Error, request_id: Op
         Error::MethodNotAllowed => ("error-method-title", "error-method"),
         Error::PayloadTooLarge => ("error-too-large-title", "error-too-large"),
         Error::Busy => ("error-busy-title", "error-busy"),
-        Error::BadRequest { .. } | Error::Invalid(_) => ("error-bad-request-title", "error-bad-request"),
+        Error::BadRequest { .. } | Error::Invalid(_) => {
+            ("error-bad-request-title", "error-bad-request")
+        }
         _ => ("error-internal-title", "error-internal"),
     };
     let show_id = matches!(e, Error::Internal(_));
-    let tpl = ErrorTpl { page: &page, heading: page.t(heading), message: page.t(message), request_id: request_id.filter(|_| show_id) };
+    let tpl = ErrorTpl {
+        page: &page,
+        heading: page.t(heading),
+        message: page.t(message),
+        request_id: request_id.filter(|_| show_id),
+    };
     render(e.status(), &page, &tpl)
 }

@@ -17,7 +17,12 @@ use crate::routes::{Access, Routes};
 use crate::state::AppState;
 
 pub fn routes(r: Routes) -> Routes {
-    r.ui(Access::Public, Method::GET, "/", get(root)).ui(Access::User, Method::GET, "/dashboard", get(dashboard))
+    r.ui(Access::Public, Method::GET, "/", get(root)).ui(
+        Access::User,
+        Method::GET,
+        "/dashboard",
+        get(dashboard),
+    )
 }
 
 async fn root(State(state): State<AppState>, MaybeWebUser(user): MaybeWebUser) -> Result<Response> {
@@ -59,7 +64,11 @@ impl AuditRow {
                 Some(id) => format!("{} {}", r.target_kind, id),
                 None => r.target_kind.clone(),
             },
-            details: if r.details == "{}" { String::new() } else { r.details.clone() },
+            details: if r.details == "{}" {
+                String::new()
+            } else {
+                r.details.clone()
+            },
         }
     }
 }
@@ -81,21 +90,50 @@ struct DashboardTpl<'a> {
 
 fn work_for(kind: OrgKind) -> (&'static str, &'static [&'static str]) {
     match kind {
-        OrgKind::Manufacturer => ("dash-heading-manufacturer", &["work-manufacturer-1", "work-manufacturer-2", "work-manufacturer-3"]),
-        OrgKind::Hospital => ("dash-heading-hospital", &["work-hospital-1", "work-hospital-2", "work-hospital-3"]),
-        OrgKind::Isac => ("dash-heading-isac", &["work-isac-1", "work-isac-2", "work-isac-3"]),
-        OrgKind::Regulator => ("dash-heading-regulator", &["work-regulator-1", "work-regulator-2"]),
+        OrgKind::Manufacturer => (
+            "dash-heading-manufacturer",
+            &[
+                "work-manufacturer-1",
+                "work-manufacturer-2",
+                "work-manufacturer-3",
+            ],
+        ),
+        OrgKind::Hospital => (
+            "dash-heading-hospital",
+            &["work-hospital-1", "work-hospital-2", "work-hospital-3"],
+        ),
+        OrgKind::Isac => (
+            "dash-heading-isac",
+            &["work-isac-1", "work-isac-2", "work-isac-3"],
+        ),
+        OrgKind::Regulator => (
+            "dash-heading-regulator",
+            &["work-regulator-1", "work-regulator-2"],
+        ),
     }
 }
 
-async fn dashboard(State(state): State<AppState>, parts: Parts, WebUser(actor): WebUser) -> Result<Response> {
+async fn dashboard(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+) -> Result<Response> {
     let page = page(&state, &parts, &actor, "nav-dashboard", "dashboard").await?;
     let (heading, work) = work_for(actor.org.kind);
     let user = &actor.user;
-    let last_login = user.prev_login_at.map(|t| (page.time(t), user.prev_login_ip.clone().unwrap_or_default()));
+    let last_login = user
+        .prev_login_at
+        .map(|t| (page.time(t), user.prev_login_ip.clone().unwrap_or_default()));
     let is_admin = actor.has(Permission::ViewAudit);
-    let filter = AuditFilter { actor: (!is_admin).then(|| user.username.clone()), limit: 8, ..Default::default() };
-    let records = state.store.list_audit(&actor.org.id, false, &filter).await?;
+    let filter = AuditFilter {
+        actor: (!is_admin).then(|| user.username.clone()),
+        limit: 8,
+        ..Default::default()
+    };
+    let records = state
+        .store
+        .list_audit(&actor.org.id, false, &filter)
+        .await?;
     let user_count = state.store.list_users(&actor.org.id).await?.len();
     let tpl = DashboardTpl {
         heading,

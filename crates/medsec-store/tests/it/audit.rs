@@ -14,7 +14,13 @@ async fn concurrent_appends_form_one_chain(db: TestDb) {
         let s = s.clone();
         let org = org.id.clone();
         tasks.push(tokio::spawn(async move {
-            s.audit(entry(Action::SettingsChanged).org(org).details(serde_json::json!({"i": i}))).await.unwrap()
+            s.audit(
+                entry(Action::SettingsChanged)
+                    .org(org)
+                    .details(serde_json::json!({"i": i})),
+            )
+            .await
+            .unwrap()
         }));
     }
     for t in tasks {
@@ -28,7 +34,11 @@ async fn concurrent_appends_form_one_chain(db: TestDb) {
 
 async fn the_log_is_append_only(db: TestDb) {
     setup(&db.store).await;
-    assert!(raw_sql(&db, "UPDATE audit_log SET actor = 'mallory'").await.is_err());
+    assert!(
+        raw_sql(&db, "UPDATE audit_log SET actor = 'mallory'")
+            .await
+            .is_err()
+    );
     assert!(raw_sql(&db, "DELETE FROM audit_log").await.is_err());
 }
 
@@ -36,8 +46,12 @@ async fn the_log_is_append_only(db: TestDb) {
 /// access could, so that verification has something to find.
 async fn drop_guards(db: &TestDb) {
     let sql = match db.backend() {
-        medsec_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
-        medsec_store::Backend::Postgres => "DROP TRIGGER audit_log_no_update ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log;",
+        medsec_store::Backend::Sqlite => {
+            "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+        }
+        medsec_store::Backend::Postgres => {
+            "DROP TRIGGER audit_log_no_update ON audit_log; DROP TRIGGER audit_log_no_truncate ON audit_log;"
+        }
     };
     raw_sql(db, sql).await.unwrap();
 }
@@ -45,14 +59,25 @@ async fn drop_guards(db: &TestDb) {
 async fn chain_with(db: &TestDb, n: i64) {
     setup(&db.store).await;
     for _ in 1..n {
-        db.store.audit(entry(Action::SettingsChanged)).await.unwrap();
+        db.store
+            .audit(entry(Action::SettingsChanged))
+            .await
+            .unwrap();
     }
 }
 
 async fn verify_finds_alteration(db: TestDb) {
     chain_with(&db, 6).await;
     drop_guards(&db).await;
-    assert_eq!(raw_sql(&db, "UPDATE audit_log SET outcome = 'failure' WHERE seq = 4").await.unwrap(), 1);
+    assert_eq!(
+        raw_sql(
+            &db,
+            "UPDATE audit_log SET outcome = 'failure' WHERE seq = 4"
+        )
+        .await
+        .unwrap(),
+        1
+    );
     let v = db.store.verify_audit(|_| {}).await.unwrap();
     assert_eq!(v.first_break, Some(Break::Altered { seq: 4 }));
     assert_eq!(v.checked, 6);
@@ -61,18 +86,32 @@ async fn verify_finds_alteration(db: TestDb) {
 async fn verify_finds_removal(db: TestDb) {
     chain_with(&db, 6).await;
     drop_guards(&db).await;
-    raw_sql(&db, "DELETE FROM audit_log WHERE seq = 3").await.unwrap();
+    raw_sql(&db, "DELETE FROM audit_log WHERE seq = 3")
+        .await
+        .unwrap();
     let v = db.store.verify_audit(|_| {}).await.unwrap();
-    assert_eq!(v.first_break, Some(Break::Removed { seq: 4, expected_seq: 3 }));
+    assert_eq!(
+        v.first_break,
+        Some(Break::Removed {
+            seq: 4,
+            expected_seq: 3
+        })
+    );
 }
 
 async fn verify_finds_reordering(db: TestDb) {
     chain_with(&db, 6).await;
     drop_guards(&db).await;
     // Swap the contents (not the sequence numbers) of records 2 and 5.
-    raw_sql(&db, "UPDATE audit_log SET seq = -2 WHERE seq = 2").await.unwrap();
-    raw_sql(&db, "UPDATE audit_log SET seq = 2 WHERE seq = 5").await.unwrap();
-    raw_sql(&db, "UPDATE audit_log SET seq = 5 WHERE seq = -2").await.unwrap();
+    raw_sql(&db, "UPDATE audit_log SET seq = -2 WHERE seq = 2")
+        .await
+        .unwrap();
+    raw_sql(&db, "UPDATE audit_log SET seq = 2 WHERE seq = 5")
+        .await
+        .unwrap();
+    raw_sql(&db, "UPDATE audit_log SET seq = 5 WHERE seq = -2")
+        .await
+        .unwrap();
     let v = db.store.verify_audit(|_| {}).await.unwrap();
     assert_eq!(v.first_break, Some(Break::Altered { seq: 2 }));
 }
@@ -80,9 +119,17 @@ async fn verify_finds_reordering(db: TestDb) {
 async fn verify_finds_truncation(db: TestDb) {
     chain_with(&db, 6).await;
     drop_guards(&db).await;
-    raw_sql(&db, "DELETE FROM audit_log WHERE seq >= 5").await.unwrap();
+    raw_sql(&db, "DELETE FROM audit_log WHERE seq >= 5")
+        .await
+        .unwrap();
     let v = db.store.verify_audit(|_| {}).await.unwrap();
-    assert_eq!(v.first_break, Some(Break::Truncated { last_seq: 4, head_seq: 6 }));
+    assert_eq!(
+        v.first_break,
+        Some(Break::Truncated {
+            last_seq: 4,
+            head_seq: 6
+        })
+    );
 }
 
 medsec_store::both_backends!(

@@ -23,7 +23,14 @@ async fn populate(s: &Store) {
     setup(s).await;
     org_with_user(s, "Alpha", Role::Editor).await;
     org_with_user(s, "Beta", Role::Viewer).await;
-    s.put_setting("security_policy", "{\"lockout_threshold\":5}", Timestamp::now(), entry(Action::SettingsChanged)).await.unwrap();
+    s.put_setting(
+        "security_policy",
+        "{\"lockout_threshold\":5}",
+        Timestamp::now(),
+        entry(Action::SettingsChanged),
+    )
+    .await
+    .unwrap();
 }
 
 async fn round_trip_into(source: TestDb, target: TestDb) {
@@ -36,17 +43,33 @@ async fn round_trip_into(source: TestDb, target: TestDb) {
     assert!(summary.tables["audit_log"] >= 6);
 
     let mut seen = Vec::new();
-    let restored = target.store.restore(&file, |t, n| seen.push((t.to_owned(), n))).await.unwrap();
+    let restored = target
+        .store
+        .restore(&file, |t, n| seen.push((t.to_owned(), n)))
+        .await
+        .unwrap();
     assert_eq!(restored.tables, summary.tables);
     assert_eq!(seen.len(), summary.tables.len(), "progress per table");
     assert!(target.store.verify_audit(|_| {}).await.unwrap().is_intact());
     // The restored database holds exactly the same rows.
-    assert_eq!(dump(&source.store, dir.path(), "a").await, dump(&target.store, dir.path(), "b").await);
+    assert_eq!(
+        dump(&source.store, dir.path(), "a").await,
+        dump(&target.store, dir.path(), "b").await
+    );
     // And keeps working: appends continue the chain.
-    target.store.audit(entry(Action::BackupRestored)).await.unwrap();
+    target
+        .store
+        .audit(entry(Action::BackupRestored))
+        .await
+        .unwrap();
     assert!(target.store.verify_audit(|_| {}).await.unwrap().is_intact());
     // Restoring twice is refused: the target is no longer empty.
-    let err = target.store.restore(&file, |_, _| {}).await.unwrap_err().to_string();
+    let err = target
+        .store
+        .restore(&file, |_, _| {})
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not empty"), "{err}");
 }
 
@@ -60,13 +83,17 @@ async fn same_backend_round_trip(db: TestDb) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_to_postgres() {
-    let Some(target) = testing::postgres().await else { return };
+    let Some(target) = testing::postgres().await else {
+        return;
+    };
     round_trip_into(testing::sqlite().await, target).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_to_sqlite() {
-    let Some(source) = testing::postgres().await else { return };
+    let Some(source) = testing::postgres().await else {
+        return;
+    };
     round_trip_into(source, testing::sqlite().await).await;
 }
 
@@ -83,16 +110,41 @@ async fn damaged_backups_are_refused(db: TestDb) {
         (p, expect.to_owned())
     };
     let cases = [
-        check("edited", text.replacen("Alpha", "Alphb", 1), "checksum mismatch"),
-        check("truncated", text.lines().take(5).collect::<Vec<_>>().join("\n"), "end marker is missing"),
-        check("other", "{\"format\":\"zip\"}\n".into(), "not a medsec backup"),
-        check("future", text.replacen("\"version\":1", "\"version\":99", 1), "version 99 is not supported"),
+        check(
+            "edited",
+            text.replacen("Alpha", "Alphb", 1),
+            "checksum mismatch",
+        ),
+        check(
+            "truncated",
+            text.lines().take(5).collect::<Vec<_>>().join("\n"),
+            "end marker is missing",
+        ),
+        check(
+            "other",
+            "{\"format\":\"zip\"}\n".into(),
+            "not a medsec backup",
+        ),
+        check(
+            "future",
+            text.replacen("\"version\":1", "\"version\":99", 1),
+            "version 99 is not supported",
+        ),
     ];
     for (path, expect) in cases {
         let target = testing::sqlite().await;
-        let err = target.store.restore(&path, |_, _| {}).await.unwrap_err().to_string();
+        let err = target
+            .store
+            .restore(&path, |_, _| {})
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(&expect), "{}: {err}", path.display());
-        assert_eq!(target.store.user_count().await.unwrap(), 0, "nothing written");
+        assert_eq!(
+            target.store.user_count().await.unwrap(),
+            0,
+            "nothing written"
+        );
     }
 }
 
@@ -119,14 +171,23 @@ async fn backup_is_consistent_while_writes_go_on(db: TestDb) {
 
 async fn every_table_is_exported_or_excluded(db: TestDb) {
     let sql = match db.backend() {
-        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
-        Backend::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'"
+        }
     };
     let _ = raw_sql(&db, "SELECT 1").await.unwrap();
-    let names = medsec_store::backup::table_names(&db.store, sql).await.unwrap();
+    let names = medsec_store::backup::table_names(&db.store, sql)
+        .await
+        .unwrap();
     let known = medsec_store::backup::known_tables();
     for n in &names {
-        assert!(known.contains(&n.as_str()), "table {n} is neither exported nor listed as excluded in backup.rs");
+        assert!(
+            known.contains(&n.as_str()),
+            "table {n} is neither exported nor listed as excluded in backup.rs"
+        );
     }
 }
 

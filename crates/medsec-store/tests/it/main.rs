@@ -36,12 +36,28 @@ pub async fn setup(store: &Store) -> (Organization, User) {
         display_name: "Admin".into(),
         password_hash: "$argon2id$test".into(),
     };
-    store.complete_setup(&setup, None, Timestamp::now(), entry(Action::SetupCompleted)).await.unwrap()
+    store
+        .complete_setup(
+            &setup,
+            None,
+            Timestamp::now(),
+            entry(Action::SetupCompleted),
+        )
+        .await
+        .unwrap()
 }
 
 /// A further organisation with one user of `role`.
 pub async fn org_with_user(store: &Store, name: &str, role: Role) -> (Organization, User) {
-    let org = store.create_org(name, OrgKind::Hospital, Timestamp::now(), entry(Action::OrgCreated)).await.unwrap();
+    let org = store
+        .create_org(
+            name,
+            OrgKind::Hospital,
+            Timestamp::now(),
+            entry(Action::OrgCreated),
+        )
+        .await
+        .unwrap();
     let user = store
         .create_user(
             &NewUser {
@@ -67,11 +83,17 @@ pub async fn raw_sql(db: &TestDb, sql: &str) -> Result<u64, sqlx::Error> {
     match db.backend() {
         medsec_store::Backend::Sqlite => {
             let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.url)).await?;
-            Ok(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?.rows_affected())
+            Ok(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await?
+                .rows_affected())
         }
         medsec_store::Backend::Postgres => {
             let mut c = sqlx::PgConnection::connect(&db.url).await?;
-            Ok(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await?.rows_affected())
+            Ok(sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await?
+                .rows_affected())
         }
     }
 }

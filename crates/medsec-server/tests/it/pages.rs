@@ -1,0 +1,216 @@
+//! Pages: every page renders in both languages with no missing message;
+//! security headers; error pages; the audit page and its CSV export.
+
+use axum::http::{Method, StatusCode};
+use medsec_server::{Access, Surface};
+use medsec_store::testing::TestDb;
+
+use crate::{ADMIN_PASSWORD, TestApp};
+
+pub async fn every_page_renders_in_both_languages(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    let root = app.api_login("root", ADMIN_PASSWORD).await;
+    let user_id = app
+        .add_user(&root, "viewer1", "viewer", "Viewer-Pass-1")
+        .await;
+    let org_id = root.get("/api/v1/me").await.json()["organization"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut web = app.browser();
+    web.login("root", ADMIN_PASSWORD).await;
+    let mut pages = 0;
+    for lang in ["ko", "en"] {
+        web.get(&format!("/lang/{lang}?next=/")).await;
+        for spec in app.specs.iter().filter(|s| {
+            s.surface == Surface::Ui && s.method == Method::GET && s.access == Access::User
+        }) {
+            let path = spec
+                .path
+                .replace("{user_id}", &user_id)
+                .replace("{org_id}", &org_id);
+            let r = web.get(&path).await;
+            if spec.path == "/audit.csv" {
+                assert_eq!(r.status, StatusCode::OK);
+                continue;
+            }
+            assert_eq!(r.status, StatusCode::OK, "{lang} {path}: {}", r.body);
+            assert!(
+                r.body.contains(&format!("<html lang=\"{lang}\">")),
+                "{lang} {path}"
+            );
+            // A missing message renders as its id, which looks like `word-word`.
+            for line in r.body.lines() {
+                let t = line.trim();
+                let looks_like_id = !t.is_empty()
+                    && t.contains('-')
+                    && t.chars().all(|c| {
+                        c.is_ascii_lowercase() || c == '-' || c == '_' || c.is_ascii_digit()
+                    })
+                    && !t.starts_with("--");
+                assert!(!looks_like_id, "{lang} {path}: missing message `{t}`");
+            }
+            assert!(
+                !r.body.contains("style=\""),
+                "{path}: inline styles break the CSP"
+            );
+            assert!(
+                !r.body.contains("<script>"),
+                "{path}: inline script breaks the CSP"
+            );
+            pages += 1;
+        }
+    }
+    assert!(pages >= 20, "{pages}");
+    // The English switch really switches.
+    let dash = web.get("/dashboard").await;
+    assert!(
+        dash.body.contains("Medical ISAC workspace"),
+        "{}",
+        dash.body
+    );
+    web.get("/lang/ko?next=/dashboard").await;
+    assert!(
+        web.get("/dashboard")
+            .await
+            .body
+            .contains("의료ISAC 작업 공간")
+    );
+}
+
+pub async fn security_headers_and_errors(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    let mut web = app.browser();
+    let login = web.get("/login").await;
+    let h = &login.headers;
+    assert_eq!(
+        h["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.get("server").is_none());
+    let cookie = h
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        cookie.contains("__Host-medsec_csrf=")
+            && cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+    );
+    let r = web.login("root", ADMIN_PASSWORD).await;
+    let session_cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("__Host-medsec_session="))
+        .unwrap()
+        .to_owned();
+    assert!(
+        session_cookie.contains("; Path=/; Secure; HttpOnly; SameSite=Strict"),
+        "{session_cookie}"
+    );
+    // Authenticated pages are not cached.
+    assert_eq!(
+        web.get("/dashboard").await.headers["cache-control"],
+        "no-store"
+    );
+
+    // 404 and 405: our pages, no framework defaults.
+    let nf = web.get("/no/such/page").await;
+    assert_eq!(nf.status, StatusCode::NOT_FOUND);
+    assert!(nf.body.contains("찾을 수 없음"));
+    let api_nf = app.api().get("/api/v1/nothing").await;
+    assert_eq!(api_nf.json()["error"]["code"], "not_found");
+    let m = app.api().call(Method::DELETE, "/api/v1/me", None).await;
+    assert_eq!(m.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(m.json()["error"]["code"], "method_not_allowed");
+    let m = app
+        .api()
+        .call(Method::from_bytes(b"TRACE").unwrap(), "/login", None)
+        .await;
+    assert_eq!(m.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // Health needs no login and tells no secrets.
+    let h = app.api().get("/healthz").await.json();
+    assert_eq!(h["status"], "ok");
+
+    // An open redirect through `next` is not possible.
+    let mut web = app.browser();
+    web.get("/login").await;
+    let r = web
+        .post(
+            "/login",
+            &[
+                ("username", "root"),
+                ("password", ADMIN_PASSWORD),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location(), "/");
+    let r = web.get("/lang/en?next=https://evil.example").await;
+    assert_eq!(r.location(), "/");
+}
+
+pub async fn audit_page_filters_and_csv(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    // Failed logins, including one with a name built to look like a formula.
+    for name in ["root", "=HYPERLINK(\"x\")"] {
+        app.api()
+            .post(
+                "/api/v1/auth/login",
+                serde_json::json!({"username": name, "password": "wrong-pass-1"}),
+            )
+            .await;
+    }
+    let mut web = app.browser();
+    web.login("root", ADMIN_PASSWORD).await;
+    let page = web.get("/audit?action=auth.login.failure").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("로그인 실패"));
+    assert!(
+        page.body.contains("203.0.113.7"),
+        "the client address is recorded"
+    );
+    assert!(
+        page.body.contains("해시 체인 검증 완료"),
+        "the chain status is shown to the operator"
+    );
+    assert!(!page.body.contains("auth.login.success</span>"), "filtered");
+    let bad = web.get("/audit?from=2026-99-01").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("id=\"e-from\""));
+    let csv = web.get("/audit.csv?outcome=failure").await;
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    let mut lines = csv.body.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "seq,time,actor,source,action,outcome,target_kind,target_id,details,hash"
+    );
+    assert!(
+        csv.body.contains("'=HYPERLINK"),
+        "formula-looking cells are defused"
+    );
+    assert!(csv.body.lines().skip(1).all(|l| l.contains(",failure,")));
+    // The export itself is audited.
+    let api = app.api_login("root", ADMIN_PASSWORD).await;
+    let exported = api.get("/api/v1/audit?action=audit.exported").await.json();
+    assert_eq!(exported.as_array().unwrap().len(), 1);
+    let v = api.get("/api/v1/audit/verify").await.json();
+    assert_eq!(v["intact"], true);
+}
