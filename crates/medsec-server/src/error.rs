@@ -12,43 +12,59 @@ use axum::response::{IntoResponse, Response};
 use medsec_core::validate::FieldError;
 
 /// Why a request failed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// One or more fields are invalid (422).
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{} ({})", e.field, e.code)).collect::<Vec<_>>().join(", "))]
     Invalid(Vec<FieldError>),
     /// The request itself is malformed: bad JSON, bad form encoding,
     /// invalid UTF-8 (400). `code` names the problem.
+    #[error("bad request ({code}): {detail}")]
     BadRequest { code: &'static str, detail: String },
     /// No valid session or token (401).
+    #[error("not authenticated")]
     Unauthenticated,
     /// The session ended by idle timeout or lifetime (401).
+    #[error("the session expired")]
     SessionExpired,
     /// The one generic login failure (401): wrong user, wrong password,
     /// locked or disabled account all look the same.
+    #[error("login failed")]
     LoginFailed,
     /// An administrator is already logged in elsewhere and the policy
     /// refuses a second session (409).
+    #[error("an administrator session is already open")]
     SessionRefused,
     /// Logged in, but the password must be changed first (403).
+    #[error("the password must be changed first")]
     PasswordChangeRequired,
     /// Logged in, but a second factor must be set up first (403).
+    #[error("a second factor must be set up first")]
     TotpEnrolmentRequired,
     /// Not allowed for this user (403).
+    #[error("forbidden")]
     Forbidden,
     /// The form's CSRF token is missing or wrong, or the request came
     /// from another origin (403).
+    #[error("CSRF check failed")]
     Csrf,
     /// Not found in the caller's organisation (404).
+    #[error("not found")]
     NotFound,
     /// No such method on this path (405).
+    #[error("method not allowed")]
     MethodNotAllowed,
     /// A unique value is taken (409).
+    #[error("{field} already exists")]
     Conflict { field: String },
     /// The body is larger than allowed (413).
+    #[error("request body too large")]
     PayloadTooLarge,
     /// Too many password checks are queued; try again shortly (503).
+    #[error("too many password checks queued")]
     Busy,
     /// Anything else (500). The text is logged, never sent.
+    #[error("internal error: {0}")]
     Internal(String),
 }
 

@@ -131,3 +131,275 @@ pub fn message_ids(source: &str) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use super::*;
+
+    fn ids(source: &str) -> BTreeSet<String> {
+        message_ids(source).into_iter().collect()
+    }
+
+    #[test]
+    fn catalogues_parse_and_define_the_same_ids() {
+        assert!(
+            FluentResource::try_new(KO_FTL.to_owned()).is_ok(),
+            "ko.ftl has syntax errors"
+        );
+        assert!(
+            FluentResource::try_new(EN_FTL.to_owned()).is_ok(),
+            "en.ftl has syntax errors"
+        );
+        let (ko, en) = (ids(KO_FTL), ids(EN_FTL));
+        assert_eq!(
+            ko.difference(&en).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "only in ko.ftl"
+        );
+        assert_eq!(
+            en.difference(&ko).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "only in en.ftl"
+        );
+        assert!(ko.len() > 250);
+    }
+
+    fn is_id(lit: &str) -> bool {
+        lit.contains('-')
+            && !lit.ends_with('-')
+            && lit.starts_with(|c: char| c.is_ascii_lowercase())
+            && lit
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    }
+
+    /// Message ids the code looks up: the literal right after a lookup
+    /// call, and in Rust the id literals of lines that build pages.
+    fn used_ids(text: &str, rust: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        for call in [".t(\"", ".ta(\"", ".ta2(\""] {
+            for chunk in text.split(call).skip(1) {
+                if let Some(lit) = chunk.split('"').next().filter(|l| is_id(l)) {
+                    out.push(lit.to_owned());
+                }
+            }
+        }
+        if rust {
+            const MARKERS: &[&str] = &[
+                "notice(",
+                "Errors::form(",
+                "anon_page(",
+                "page(&state",
+                "page(state",
+                "=> (\"dash-",
+            ];
+            for line in text
+                .lines()
+                .filter(|l| MARKERS.iter().any(|m| l.contains(m)))
+            {
+                out.extend(
+                    line.split('"')
+                        .skip(1)
+                        .step_by(2)
+                        .filter(|l| is_id(l))
+                        .map(str::to_owned),
+                );
+            }
+        }
+        out
+    }
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_the_code_uses_exists() {
+        let known = ids(KO_FTL);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = Vec::new();
+        files(&root.join("src"), &mut paths);
+        files(&root.join("templates"), &mut paths);
+        let mut used = BTreeSet::new();
+        for p in paths.iter().filter(|p| !p.ends_with("i18n.rs")) {
+            let rust = p.extension().is_some_and(|e| e == "rs");
+            for id in used_ids(&std::fs::read_to_string(p).unwrap(), rust) {
+                used.insert((id, p.display().to_string()));
+            }
+        }
+        // Families looked up by computed id.
+        use medsec_core::audit::Action;
+        use medsec_core::org::Scope;
+        use medsec_core::{OrgKind, Role};
+        for r in Role::ALL {
+            used.insert((format!("role-{}", r.as_str()), "Role".into()));
+        }
+        for k in OrgKind::ALL {
+            used.insert((format!("org-kind-{}", k.as_str()), "OrgKind".into()));
+        }
+        for s in Scope::ALL {
+            used.insert((format!("scope-{}", s.as_str()), "Scope".into()));
+        }
+        for a in Action::ALL {
+            used.insert((
+                format!("action-{}", a.as_str().replace('.', "-")),
+                "Action".into(),
+            ));
+        }
+        for s in ["pending", "active", "disabled"] {
+            used.insert((format!("status-{s}"), "UserStatus".into()));
+        }
+        for o in ["success", "failure"] {
+            used.insert((format!("outcome-{o}"), "Outcome".into()));
+        }
+        assert!(
+            used.len() > 200,
+            "only {} ids found: the scanner is broken",
+            used.len()
+        );
+        let missing: Vec<_> = used.iter().filter(|(id, _)| !known.contains(id)).collect();
+        assert!(
+            missing.is_empty(),
+            "messages used but not defined: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_field_error_code_has_a_message() {
+        // The codes validation produces, found where they are produced.
+        let known = ids(KO_FTL);
+        let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../medsec-core/src");
+        let mut paths = Vec::new();
+        files(&core, &mut paths);
+        files(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut paths,
+        );
+        let mut codes = BTreeSet::new();
+        for p in &paths {
+            let text = std::fs::read_to_string(p).unwrap();
+            for marker in ["FieldError::new(", "Error::field("] {
+                for chunk in text.split(marker).skip(1) {
+                    // The code is the last string literal of the call.
+                    let call = chunk.split(')').next().unwrap_or("");
+                    if let Some(code) = call.split('"').rev().nth(1) {
+                        if code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                            && !code.is_empty()
+                        {
+                            codes.insert(code.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        for c in [
+            "out_of_range",
+            "too_short",
+            "too_long",
+            "length",
+            "required",
+            "password_too_short",
+        ] {
+            codes.insert(c.to_owned());
+        }
+        assert!(codes.len() > 20, "{codes:?}");
+        let missing: Vec<_> = codes
+            .iter()
+            .filter(|c| !known.contains(&format!("field-{c}")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "field errors without a message: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn every_api_error_code_has_a_message() {
+        use crate::error::Error;
+        let errors = [
+            Error::Invalid(Vec::new()),
+            Error::BadRequest {
+                code: "invalid_json",
+                detail: String::new(),
+            },
+            Error::BadRequest {
+                code: "invalid_utf8",
+                detail: String::new(),
+            },
+            Error::BadRequest {
+                code: "invalid_form",
+                detail: String::new(),
+            },
+            Error::BadRequest {
+                code: "invalid_query",
+                detail: String::new(),
+            },
+            Error::BadRequest {
+                code: "unsupported_media_type",
+                detail: String::new(),
+            },
+            Error::Unauthenticated,
+            Error::SessionExpired,
+            Error::LoginFailed,
+            Error::SessionRefused,
+            Error::PasswordChangeRequired,
+            Error::TotpEnrolmentRequired,
+            Error::Forbidden,
+            Error::Csrf,
+            Error::NotFound,
+            Error::MethodNotAllowed,
+            Error::Conflict {
+                field: String::new(),
+            },
+            Error::PayloadTooLarge,
+            Error::Busy,
+            Error::Internal(String::new()),
+        ];
+        let known = ids(KO_FTL);
+        for e in errors {
+            assert!(
+                known.contains(&format!("api-error-{}", e.code())),
+                "no api-error-{}",
+                e.code()
+            );
+        }
+        // Every BadRequest code in the source is in the list above.
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut paths = Vec::new();
+        files(&src, &mut paths);
+        for p in paths {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for chunk in text.split("BadRequest { code: \"").skip(1) {
+                let code = chunk.split('"').next().unwrap();
+                assert!(
+                    known.contains(&format!("api-error-{code}")),
+                    "{}: no api-error-{code}",
+                    p.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn arguments_are_filled_in() {
+        assert_eq!(
+            Lang::En.ta("field-too_long", &[("max", "100")]),
+            "Use at most 100 characters."
+        );
+        assert_eq!(
+            Lang::Ko.ta("field-too_long", &[("max", "100")]),
+            "100자 이하로 입력하십시오."
+        );
+        assert_eq!(Lang::Ko.t("no-such-message"), "no-such-message");
+    }
+}

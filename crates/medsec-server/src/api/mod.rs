@@ -186,7 +186,7 @@ async fn openapi_json() -> Response {
 /// Logs in with user name and password (and TOTP code when enabled);
 /// returns a bearer token for this API. Every failure is the same 401.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = LoginResponse), (status = 401, description = "Not authenticated, or login failed (one generic answer)", body = ErrorBody), (status = 409, description = "Conflict", body = ErrorBody), (status = 503, description = "Busy: too many logins are being checked", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     parts: Parts,
@@ -233,7 +233,7 @@ async fn login(
 }
 
 /// Ends the API session of the bearer token.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204), (status = 401, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204, description = "Done, no content"), (status = 401, description = "Not authenticated, or login failed (one generic answer)", body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<StatusCode> {
     if let Some(s) = actor.session() {
         state
@@ -249,7 +249,7 @@ async fn logout(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Resul
 }
 
 /// The caller, their organisation and the last successful login before this one.
-#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])), responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])), responses((status = 200, description = "OK", body = MeResponse), (status = 401, description = "Not authenticated, or login failed (one generic answer)", body = ErrorBody)))]
 async fn me(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Json<MeResponse>> {
     let policy = state.policy().await?;
     let now = state.now();
@@ -265,7 +265,7 @@ async fn me(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<Js
 
 /// Changes the caller's password.
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", security(("bearer" = [])), request_body = PasswordChange,
-    responses((status = 204), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -283,7 +283,7 @@ async fn change_password(
 }
 
 /// Starts TOTP enrolment: returns a new secret and its otpauth URL.
-#[utoipa::path(post, path = "/api/v1/account/totp", tag = "account", security(("bearer" = [])), responses((status = 200, body = TotpEnrolment), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/account/totp", tag = "account", security(("bearer" = [])), responses((status = 200, description = "OK", body = TotpEnrolment), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn totp_begin(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -297,7 +297,7 @@ async fn totp_begin(
 
 /// Confirms TOTP enrolment with a current code.
 #[utoipa::path(post, path = "/api/v1/account/totp/confirm", tag = "account", security(("bearer" = [])), request_body = TotpCode,
-    responses((status = 204), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn totp_confirm(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -309,7 +309,7 @@ async fn totp_confirm(
 
 /// Turns TOTP off (needs the password).
 #[utoipa::path(delete, path = "/api/v1/account/totp", tag = "account", security(("bearer" = [])), request_body = PasswordConfirm,
-    responses((status = 204), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn totp_disable(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -320,7 +320,7 @@ async fn totp_disable(
 }
 
 /// The users of the caller's organisation (administrators).
-#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses((status = 200, body = Vec<UserOut>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<UserOut>), (status = 403, description = "Not allowed for this user or token", body = ErrorBody)))]
 async fn list_users(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -364,7 +364,7 @@ fn invited(state: &AppState, parts: &Parts, user: &medsec_store::User, token: &s
 /// Creates a user in the caller's organisation. The user chooses a
 /// password through the returned one-time activation URL.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUserRequest,
-    responses((status = 201, body = InvitedUser), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = InvitedUser), (status = 409, description = "Conflict", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn create_user(
     State(state): State<AppState>,
     parts: Parts,
@@ -385,7 +385,7 @@ async fn create_user(
 
 /// One user of the caller's organisation.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
-    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = UserOut), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn get_user(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -404,7 +404,7 @@ async fn get_user(
 
 /// Changes a user's display name, role or status (`active`, `disabled`).
 #[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)), request_body = UserPatch,
-    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = UserOut), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn update_user(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -422,7 +422,7 @@ async fn update_user(
 
 /// Deletes a user, with their sessions and tokens.
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn delete_user(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -434,7 +434,7 @@ async fn delete_user(
 
 /// Lifts a lock-out.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/unlock", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
-    responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = UserOut), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn unlock_user(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -446,7 +446,7 @@ async fn unlock_user(
 
 /// Invalidates a user's password and issues a new activation URL.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reset", tag = "users", security(("bearer" = [])), params(("user_id" = String, Path)),
-    responses((status = 200, body = InvitedUser), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = InvitedUser), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn reset_user(
     State(state): State<AppState>,
     parts: Parts,
@@ -458,7 +458,7 @@ async fn reset_user(
 }
 
 /// The organisations the caller may see: all for operator administrators, else their own.
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = Vec<OrgOut>)))]
+#[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<OrgOut>)))]
 async fn list_orgs(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -474,7 +474,7 @@ async fn list_orgs(
 
 /// Creates an organisation, optionally inviting its first administrator (operator administrators).
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = NewOrgRequest,
-    responses((status = 201, body = CreatedOrg), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = CreatedOrg), (status = 403, description = "Not allowed for this user or token", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn create_org(
     State(state): State<AppState>,
     parts: Parts,
@@ -500,7 +500,7 @@ async fn create_org(
 
 /// One organisation (the caller's own; any for operator administrators).
 #[utoipa::path(get, path = "/api/v1/organizations/{org_id}", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)),
-    responses((status = 200, body = OrgOut), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = OrgOut), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn get_org(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -513,7 +513,7 @@ async fn get_org(
 
 /// Renames, disables or enables an organisation (operator administrators).
 #[utoipa::path(patch, path = "/api/v1/organizations/{org_id}", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)), request_body = OrgPatch,
-    responses((status = 200, body = OrgOut), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = OrgOut), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn update_org(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -535,7 +535,7 @@ async fn update_org(
 
 /// Invites an administrator into an organisation (operator administrators).
 #[utoipa::path(post, path = "/api/v1/organizations/{org_id}/invite", tag = "organizations", security(("bearer" = [])), params(("org_id" = String, Path)), request_body = AdminInvite,
-    responses((status = 201, body = InvitedUser), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = InvitedUser), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn invite_admin(
     State(state): State<AppState>,
     parts: Parts,
@@ -553,7 +553,7 @@ async fn invite_admin(
 
 /// The caller's organisation's audit records, newest first (administrators).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])), params(AuditParams),
-    responses((status = 200, body = Vec<AuditRecordOut>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = Vec<AuditRecordOut>), (status = 403, description = "Not allowed for this user or token", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn list_audit(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -573,7 +573,7 @@ async fn list_audit(
 
 /// The audit records as CSV (the export is itself audited).
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])), params(AuditParams),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "OK", content_type = "text/csv", body = String), (status = 403, description = "Not allowed for this user or token", body = ErrorBody)))]
 async fn export_audit(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -593,7 +593,7 @@ async fn export_audit(
 
 /// Verifies the whole audit chain (operator administrators).
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
-    responses((status = 200, body = AuditVerification), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = AuditVerification), (status = 403, description = "Not allowed for this user or token", body = ErrorBody)))]
 async fn verify_audit(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -611,7 +611,7 @@ async fn verify_audit(
 }
 
 /// The instance's security policy.
-#[utoipa::path(get, path = "/api/v1/settings/security", tag = "settings", security(("bearer" = [])), responses((status = 200, body = PolicyDoc)))]
+#[utoipa::path(get, path = "/api/v1/settings/security", tag = "settings", security(("bearer" = [])), responses((status = 200, description = "OK", body = PolicyDoc)))]
 async fn get_policy(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -624,7 +624,7 @@ async fn get_policy(
 
 /// Replaces the instance's security policy (operator administrators).
 #[utoipa::path(put, path = "/api/v1/settings/security", tag = "settings", security(("bearer" = [])), request_body = PolicyDoc,
-    responses((status = 200, body = PolicyDoc), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "OK", body = PolicyDoc), (status = 403, description = "Not allowed for this user or token", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn put_policy(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -635,7 +635,7 @@ async fn put_policy(
 }
 
 /// The caller's API tokens.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<TokenOut>)))]
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "account", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<TokenOut>)))]
 async fn list_tokens(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -653,7 +653,7 @@ async fn list_tokens(
 
 /// Creates an API token; the token is in the response only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "account", security(("bearer" = [])), request_body = NewTokenRequest,
-    responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "Created", body = CreatedToken), (status = 422, description = "A field is invalid", body = ErrorBody)))]
 async fn create_token(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -672,7 +672,7 @@ async fn create_token(
 
 /// Revokes one of the caller's API tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{token_id}", tag = "account", security(("bearer" = [])), params(("token_id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn revoke_token(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -683,7 +683,7 @@ async fn revoke_token(
 }
 
 /// The caller's sessions.
-#[utoipa::path(get, path = "/api/v1/sessions", tag = "account", security(("bearer" = [])), responses((status = 200, body = Vec<SessionOut>)))]
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "account", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<SessionOut>)))]
 async fn list_sessions(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -705,7 +705,7 @@ async fn list_sessions(
 
 /// Ends one of the caller's sessions.
 #[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "account", security(("bearer" = [])), params(("session_id" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody)))]
+    responses((status = 204, description = "Done, no content"), (status = 404, description = "Not found in the caller's organisation", body = ErrorBody)))]
 async fn revoke_session(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,

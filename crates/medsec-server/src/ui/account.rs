@@ -7,7 +7,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use super::{Errors, Page, form_status, ok, page, render, see_other};
+use super::{Errors, LinkTpl, Page, form_status, ok, page, render, see_other};
 use crate::auth::{Actor, WebUser, password_change_due, totp_enrolment_due};
 use crate::error::{Error, Result};
 use crate::extract::{CsrfForm, Id};
@@ -371,18 +371,6 @@ async fn session_revoke(
 ) -> Result<Response> {
     service::revoke_session(&state, &actor, &reference).await?;
     Ok(see_other("/account"))
-}
-
-#[derive(Template)]
-#[template(path = "link.html")]
-struct LinkTpl<'a> {
-    page: &'a Page,
-    heading: String,
-    intro: String,
-    label: String,
-    value: String,
-    note: String,
-    back: String,
 }
 
 async fn token_create(

@@ -12,7 +12,7 @@ use medsec_core::{OrgKind, Permission};
 use medsec_store::{Organization, User};
 
 use super::pages::AuditRow;
-use super::{Errors, Page, form_status, ok, page, render, see_other};
+use super::{Errors, LinkTpl, Page, form_status, ok, page, render, see_other};
 use crate::auth::{Actor, WebUser};
 use crate::error::{Error, Result};
 use crate::extract::{CsrfForm, Id, Query};
@@ -177,18 +177,6 @@ async fn user_new(
             form,
         },
     ))
-}
-
-#[derive(Template)]
-#[template(path = "link.html")]
-struct LinkTpl<'a> {
-    page: &'a Page,
-    heading: String,
-    intro: String,
-    label: String,
-    value: String,
-    note: String,
-    back: String,
 }
 
 /// The base URL of links this server hands out, from the request's Host.

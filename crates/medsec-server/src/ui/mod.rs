@@ -278,6 +278,19 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// A one-time secret (activation link, API token) shown once.
+#[derive(Template)]
+#[template(path = "link.html")]
+pub struct LinkTpl<'a> {
+    pub page: &'a Page,
+    pub heading: String,
+    pub intro: String,
+    pub label: String,
+    pub value: String,
+    pub note: String,
+    pub back: String,
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTpl<'a> {

@@ -5,11 +5,15 @@
 
 mod api;
 mod auth;
+mod browser;
+mod interop;
 mod isolation;
 mod pages;
 
 use api::*;
 use auth::*;
+use browser::*;
+use interop::*;
 use isolation::*;
 use pages::*;
 
@@ -366,4 +370,11 @@ medsec_store::both_backends!(
     error_shape_and_bad_input,
     openapi_lists_every_route,
     users_and_orgs_lifecycle,
+    openapi_passes_the_reference_validator,
+    metrics_parse_with_the_prometheus_client,
+    browser_first_run_setup,
+    browser_login_lockout,
+    browser_idle_timeout,
+    browser_language_switch,
+    browser_org_isolation,
 );
