@@ -368,6 +368,7 @@ medsec_store::both_backends!(
     security_headers_and_errors,
     audit_page_filters_and_csv,
     error_shape_and_bad_input,
+    bad_forms_change_nothing,
     openapi_lists_every_route,
     users_and_orgs_lifecycle,
     openapi_passes_the_reference_validator,
