@@ -263,6 +263,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// The base URL of links this server hands out (activation links), from
+/// the request's `Host` header, reduced to characters a host may have.
+pub fn base_url(parts: &Parts) -> String {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let host: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c))
+        .collect();
+    format!("https://{host}")
+}
+
 /// A local path to return to after login or a language switch; anything
 /// that could leave the site becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {

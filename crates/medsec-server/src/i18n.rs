@@ -292,12 +292,11 @@ mod tests {
                 for chunk in text.split(marker).skip(1) {
                     // The code is the last string literal of the call.
                     let call = chunk.split(')').next().unwrap_or("");
-                    if let Some(code) = call.split('"').rev().nth(1) {
-                        if code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-                            && !code.is_empty()
-                        {
-                            codes.insert(code.to_owned());
-                        }
+                    if let Some(code) = call.split('"').rev().nth(1)
+                        && code.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        && !code.is_empty()
+                    {
+                        codes.insert(code.to_owned());
                     }
                 }
             }

@@ -829,6 +829,22 @@ pub async fn revoke_token(state: &AppState, actor: &Actor, id: &str) -> Result<(
         .await?)
 }
 
+/// Ends the session the actor is using (logout). API tokens have no
+/// session; for them this does nothing.
+pub async fn logout(state: &AppState, actor: &Actor) -> Result<()> {
+    if let Some(s) = actor.session() {
+        state
+            .store
+            .end_session(
+                &s.id_hash,
+                &actor.user.id,
+                actor.audit(state, Action::Logout),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Ends one of the actor's sessions, named by its reference.
 pub async fn revoke_session(state: &AppState, actor: &Actor, reference: &str) -> Result<()> {
     let sessions = state.store.list_sessions(&actor.user.id).await?;

@@ -290,46 +290,35 @@ impl Store {
             schema_version,
             tables: BTreeMap::new(),
         };
+        macro_rules! export_all {
+            ($tx:expr) => {{
+                let mut tx = $tx;
+                for table in TABLES {
+                    let columns = table.columns.iter().map(|(c, _)| (*c).into()).collect();
+                    json_line(
+                        &mut out,
+                        &TableStart {
+                            table: table.name.into(),
+                            columns,
+                        },
+                        path,
+                    )?;
+                    let n = export_table!(tx, table, &mut out, path);
+                    progress(table.name, n);
+                    summary.tables.insert(table.name.into(), n);
+                }
+                tx.rollback().await.map_err(db("end backup"))?;
+            }};
+        }
         match &self.db {
-            Db::Sqlite(pool) => {
-                // In WAL mode a read transaction sees one snapshot from its
-                // first read to its end, whatever writers do meanwhile.
-                let mut tx = pool.begin().await.map_err(db("begin backup"))?;
-                for table in TABLES {
-                    json_line(
-                        &mut out,
-                        &TableStart {
-                            table: table.name.into(),
-                            columns: table.columns.iter().map(|(c, _)| (*c).into()).collect(),
-                        },
-                        path,
-                    )?;
-                    let n = export_table!(tx, table, &mut out, path);
-                    progress(table.name, n);
-                    summary.tables.insert(table.name.into(), n);
-                }
-                tx.rollback().await.map_err(db("end backup"))?;
-            }
-            Db::Postgres(pool) => {
-                let mut tx = pool
-                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            // In WAL mode a read transaction sees one snapshot from its
+            // first read to its end, whatever writers do meanwhile.
+            Db::Sqlite(pool) => export_all!(pool.begin().await.map_err(db("begin backup"))?),
+            Db::Postgres(pool) => export_all!(
+                pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                     .await
-                    .map_err(db("begin backup"))?;
-                for table in TABLES {
-                    json_line(
-                        &mut out,
-                        &TableStart {
-                            table: table.name.into(),
-                            columns: table.columns.iter().map(|(c, _)| (*c).into()).collect(),
-                        },
-                        path,
-                    )?;
-                    let n = export_table!(tx, table, &mut out, path);
-                    progress(table.name, n);
-                    summary.tables.insert(table.name.into(), n);
-                }
-                tx.rollback().await.map_err(db("end backup"))?;
-            }
+                    .map_err(db("begin backup"))?
+            ),
         }
         let sha256 = medsec_core::credential::hex(&out.hash.clone().finalize());
         let mut inner = out.inner;

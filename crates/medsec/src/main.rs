@@ -286,7 +286,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 /// Completes on SIGTERM or Ctrl-C. The handlers are installed when this
 /// is called, before the server announces itself, so a signal sent right
 /// after the announcement is never missed.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     let (mut term, mut int) = {
         use tokio::signal::unix::{SignalKind, signal};

@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put};
-use medsec_core::audit::Action;
 use medsec_core::policy::SecurityPolicy;
 use medsec_store::SessionKind;
 use utoipa::OpenApi;
@@ -235,16 +234,7 @@ async fn login(
 /// Ends the API session of the bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])), responses((status = 204, description = "Done, no content"), (status = 401, description = "Not authenticated, or login failed (one generic answer)", body = ErrorBody)))]
 async fn logout(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Result<StatusCode> {
-    if let Some(s) = actor.session() {
-        state
-            .store
-            .end_session(
-                &s.id_hash,
-                &actor.user.id,
-                actor.audit(&state, Action::Logout),
-            )
-            .await?;
-    }
+    service::logout(&state, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -340,23 +330,10 @@ async fn list_users(
     ))
 }
 
-fn base_url(parts: &Parts) -> String {
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let host: String = host
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c))
-        .collect();
-    format!("https://{host}")
-}
-
 fn invited(state: &AppState, parts: &Parts, user: &medsec_store::User, token: &str) -> InvitedUser {
     InvitedUser {
         user: UserOut::new(user, state.now()),
-        activation_url: service::link(&base_url(parts), "/activate", token),
+        activation_url: service::link(&crate::extract::base_url(parts), "/activate", token),
         activation_expires_at: state.now().plus_secs(service::ACTIVATION_SECS).rfc3339(),
     }
 }

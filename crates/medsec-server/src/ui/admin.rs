@@ -179,27 +179,13 @@ async fn user_new(
     ))
 }
 
-/// The base URL of links this server hands out, from the request's Host.
-fn base_url(parts: &Parts) -> String {
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let host: String = host
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(*c))
-        .collect();
-    format!("https://{host}")
-}
-
 fn activation_page(page: &Page, parts: &Parts, user: &User, token: &str, back: String) -> Response {
     let tpl = LinkTpl {
         page,
         heading: page.t("link-activation-title"),
         intro: page.ta("link-activation-intro", "username", &user.username),
         label: page.t("link-activation-label"),
-        value: service::link(&base_url(parts), "/activate", token),
+        value: service::link(&crate::extract::base_url(parts), "/activate", token),
         note: page.t("link-activation-note"),
         back,
     };

@@ -7,7 +7,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use medsec_core::audit::Action;
 use medsec_store::SessionKind;
 
 use super::{Errors, Page, anon_page, form_status, render, see_other};
@@ -358,16 +357,7 @@ async fn logout(
     WebUser(actor): WebUser,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response> {
-    if let Some(s) = actor.session() {
-        state
-            .store
-            .end_session(
-                &s.id_hash,
-                &actor.user.id,
-                actor.audit(&state, Action::Logout),
-            )
-            .await?;
-    }
+    service::logout(&state, &actor).await?;
     Ok(with_cookie(
         see_other("/login?reason=logout"),
         HeaderValue::from_str(&host_cookie(SESSION_COOKIE, "", Some(0)))

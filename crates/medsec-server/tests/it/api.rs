@@ -114,7 +114,14 @@ pub async fn bad_forms_change_nothing(db: TestDb) {
     let req = Request::post("/users")
         .header("host", HOST)
         .header("origin", format!("https://{HOST}"))
-        .header("cookie", web.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        .header(
+            "cookie",
+            web.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from(body))
         .unwrap();
@@ -122,17 +129,64 @@ pub async fn bad_forms_change_nothing(db: TestDb) {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("잘못된 요청"));
     // An oversized form.
-    let big = format!("username=x&display_name={}&role=viewer", "가".repeat(400_000));
-    let r = web.post("/users", &[("username", "x"), ("display_name", &"가".repeat(400_000)), ("role", "viewer")]).await;
-    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{} bytes", big.len());
+    let big = format!(
+        "username=x&display_name={}&role=viewer",
+        "가".repeat(400_000)
+    );
+    let r = web
+        .post(
+            "/users",
+            &[
+                ("username", "x"),
+                ("display_name", &"가".repeat(400_000)),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{} bytes",
+        big.len()
+    );
     // A too-long value is a field error, with the value kept.
-    let r = web.post("/users", &[("username", "kim"), ("display_name", &"가".repeat(101)), ("role", "viewer")]).await;
+    let r = web
+        .post(
+            "/users",
+            &[
+                ("username", "kim"),
+                ("display_name", &"가".repeat(101)),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("id=\"e-display_name\"") && r.body.contains("100자 이하로 입력하십시오."), "{}", r.body);
+    assert!(
+        r.body.contains("id=\"e-display_name\"") && r.body.contains("100자 이하로 입력하십시오."),
+        "{}",
+        r.body
+    );
     // HTML in input is escaped, never run.
-    let r = web.post("/users", &[("username", "kim"), ("display_name", "<script>alert(1)</script>"), ("role", "nope")]).await;
-    assert!(!r.body.contains("<script>alert(1)") && r.body.contains("&#60;script&#62;alert(1)"), "{}", r.body);
-    assert_eq!(app.state.store.audit_count().await.unwrap(), before, "nothing was changed");
+    let r = web
+        .post(
+            "/users",
+            &[
+                ("username", "kim"),
+                ("display_name", "<script>alert(1)</script>"),
+                ("role", "nope"),
+            ],
+        )
+        .await;
+    assert!(
+        !r.body.contains("<script>alert(1)") && r.body.contains("&#60;script&#62;alert(1)"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.state.store.audit_count().await.unwrap(),
+        before,
+        "nothing was changed"
+    );
 }
 
 pub async fn openapi_lists_every_route(db: TestDb) {

@@ -371,28 +371,69 @@ fn serve_prints_its_fingerprint_and_setup_link_and_stops_gracefully() {
 fn serve_uses_the_operators_own_certificate() {
     let dir = tempfile::tempdir().unwrap();
     // A certificate made elsewhere (here by the same code, in another place).
-    let own = medsec_server::tls::load(&medsec_server::tls::TlsSource::SelfSigned { data_dir: dir.path().join("pki"), hostnames: vec!["medsec.hospital.example".into()] }).unwrap();
+    let own = medsec_server::tls::load(&medsec_server::tls::TlsSource::SelfSigned {
+        data_dir: dir.path().join("pki"),
+        hostnames: vec!["medsec.hospital.example".into()],
+    })
+    .unwrap();
     let cert = dir.path().join("pki/tls/cert.pem");
     let key = dir.path().join("pki/tls/key.pem");
     let data = dir.path().join("data");
-    let mut server = Server::start(&["--data-dir", data.to_str().unwrap(), "--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    let mut server = Server::start(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let ready = server.ready().await;
         assert_eq!(ready.fingerprint, own.fingerprint);
-        assert!(!ready.lines.iter().any(|l| l.starts_with("Created a self-signed")));
+        assert!(
+            !ready
+                .lines
+                .iter()
+                .any(|l| l.starts_with("Created a self-signed"))
+        );
         assert!(!data.join("tls").exists(), "no certificate of its own");
-        let (status, _) = https::request(&ready.addr, &ready.fingerprint, "GET", "/healthz", None).await;
+        let (status, _) =
+            https::request(&ready.addr, &ready.fingerprint, "GET", "/healthz", None).await;
         assert_eq!(status, 200);
     });
     server.stop();
     // A key that does not belong to the certificate is refused with the reason.
     let other = dir.path().join("other");
-    medsec_server::tls::load(&medsec_server::tls::TlsSource::SelfSigned { data_dir: other.clone(), hostnames: vec![] }).unwrap();
-    let out = run(&["serve", "--data-dir", data.to_str().unwrap(), "--listen", "127.0.0.1:0", "--tls-cert", cert.to_str().unwrap(), "--tls-key", other.join("tls/key.pem").to_str().unwrap()]);
+    medsec_server::tls::load(&medsec_server::tls::TlsSource::SelfSigned {
+        data_dir: other.clone(),
+        hostnames: vec![],
+    })
+    .unwrap();
+    let out = run(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        other.join("tls/key.pem").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("do not match"), "{}", text(&out.stderr));
-    let out = run(&["serve", "--data-dir", data.to_str().unwrap(), "--tls-cert", cert.to_str().unwrap()]);
+    assert!(
+        text(&out.stderr).contains("do not match"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--tls-cert",
+        cert.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "a certificate needs its key");
 }
 
