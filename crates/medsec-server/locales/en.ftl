@@ -91,6 +91,7 @@ field-totp_already_enabled = The second factor is already on.
 field-totp_not_started = Start setting up the second factor first.
 field-totp_wrong = The code is not correct. Check the time on your phone and try the current code.
 field-totp_required_by_policy = The security policy requires a second factor for administrators.
+field-scope_above_token = A token cannot make a token with more scopes than its own.
 field-scope_above_role = A token cannot have more rights than your role.
 field-invalid_date = Enter a date as YYYY-MM-DD.
 field-not_a_number = Enter a whole number.
@@ -106,7 +107,7 @@ setup-submit = Create and continue
 ## Login
 login-title = Log in
 login-submit = Log in
-login-failed = Login failed. Check your user ID and password. After 5 failed attempts the account is locked for a while.
+login-failed = Login failed. Check your user ID and password. After repeated failures the account is locked for a while.
 login-lockout-note = For your security, the account locks after repeated failed logins, and idle sessions end automatically.
 login-timed-out = Your session ended because it was idle. Please log in again.
 login-logged-out = You have logged out.

@@ -91,6 +91,7 @@ field-totp_already_enabled = 2단계 인증이 이미 켜져 있습니다.
 field-totp_not_started = 먼저 2단계 인증 설정을 시작하십시오.
 field-totp_wrong = 인증 코드가 올바르지 않습니다. 휴대전화의 시간을 확인하고 현재 코드를 입력하십시오.
 field-totp_required_by_policy = 보안 정책상 관리자는 2단계 인증을 사용해야 합니다.
+field-scope_above_token = 토큰은 자신이 가진 권한 범위를 넘는 토큰을 만들 수 없습니다.
 field-scope_above_role = 토큰에 본인 역할보다 큰 권한을 줄 수 없습니다.
 field-invalid_date = 날짜를 YYYY-MM-DD 형식으로 입력하십시오.
 field-not_a_number = 정수를 입력하십시오.
@@ -106,7 +107,7 @@ setup-submit = 만들고 계속하기
 ## 로그인
 login-title = 로그인
 login-submit = 로그인
-login-failed = 로그인에 실패했습니다. 아이디와 비밀번호를 확인하십시오. 5회 실패하면 계정이 일정 시간 잠깁니다.
+login-failed = 로그인에 실패했습니다. 아이디와 비밀번호를 확인하십시오. 여러 번 실패하면 계정이 일정 시간 잠깁니다.
 login-lockout-note = 보안을 위해 로그인에 반복하여 실패하면 계정이 잠기고, 사용하지 않는 세션은 자동으로 종료됩니다.
 login-timed-out = 일정 시간 사용하지 않아 세션이 종료되었습니다. 다시 로그인하십시오.
 login-logged-out = 로그아웃했습니다.

@@ -11,6 +11,7 @@ use crate::routes::{Access, Routes};
 
 const CSS: &str = include_str!("../assets/medsec.css");
 const JS: &str = include_str!("../assets/medsec.js");
+const ICON: &str = include_str!("../assets/favicon.svg");
 
 /// A version string that changes whenever an asset does (FNV-1a of both).
 pub const VERSION: &str = {
@@ -42,12 +43,20 @@ pub const VERSION: &str = {
 
 pub fn routes(r: Routes) -> Routes {
     r.other(Access::Public, Method::GET, "/assets/{name}", get(asset))
+        .other(Access::Public, Method::GET, "/favicon.ico", get(favicon))
+}
+
+/// Browsers ask for `/favicon.ico` whatever the page says; answer with
+/// the icon instead of an error page.
+async fn favicon() -> Response {
+    asset(axum::extract::Path("favicon.svg".to_owned())).await
 }
 
 async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     let (body, ty) = match name.as_str() {
         "medsec.css" => (CSS, "text/css; charset=utf-8"),
         "medsec.js" => (JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (ICON, "image/svg+xml"),
         _ => return Error::NotFound.into_response(),
     };
     let mut res = (StatusCode::OK, body).into_response();

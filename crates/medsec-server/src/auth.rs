@@ -88,6 +88,23 @@ impl Actor {
         }
     }
 
+    /// Fails unless the actor logged in (API tokens cannot change
+    /// credentials or the second factor).
+    pub fn require_session(&self) -> Result<()> {
+        match self.via {
+            Via::Session(_) => Ok(()),
+            Via::Token { .. } => Err(Error::Forbidden),
+        }
+    }
+
+    /// Fails if the actor is a token without `scope` (sessions pass).
+    pub fn require_token_scope(&self, scope: Scope) -> Result<()> {
+        match &self.via {
+            Via::Token { scopes, .. } if !token_covers(scopes, scope) => Err(Error::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
     pub fn is_operator_admin(&self) -> bool {
         self.has(Permission::ManageOrganizations)
     }
@@ -104,6 +121,17 @@ pub fn scope_grants(scopes: &[Scope], p: Permission) -> bool {
     };
     let need = rank(&Scope::needed_for(p));
     scopes.iter().any(|s| rank(s) >= need)
+}
+
+/// Whether a token holding `scopes` covers `wanted`: the ladder
+/// read < write < admin, and `metrics` only by itself.
+pub fn token_covers(scopes: &[Scope], wanted: Scope) -> bool {
+    match wanted {
+        Scope::Metrics => scopes.contains(&Scope::Metrics),
+        Scope::Read => scope_grants(scopes, Permission::Read),
+        Scope::Write => scope_grants(scopes, Permission::Write),
+        Scope::Admin => scopes.contains(&Scope::Admin),
+    }
 }
 
 /// An audit entry for a login attempt, before the user is known.

@@ -123,9 +123,21 @@ impl From<medsec_store::StoreError> for Error {
             medsec_store::StoreError::Conflict { what } => Error::Conflict {
                 field: what.to_owned(),
             },
-            other => Error::Internal(other.to_string()),
+            other => Error::Internal(chain(&other)),
         }
     }
+}
+
+/// An error and its causes, `a: b: c`, for the log.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 /// The error a response carries to the rendering middleware.

@@ -415,24 +415,12 @@ pub async fn reset_user(state: &AppState, actor: &Actor, id: &str) -> Result<(Us
     let entry = actor
         .audit(state, Action::PasswordReset)
         .details(serde_json::json!({"username": user.username}));
-    // The old password is replaced by an unusable one so that the link is
-    // the only way back in; sessions end with the status change below.
-    let unusable = format!("!reset:{}", random_token(16));
+    // The password stops working so that the link is the only way back
+    // in; the history stays, so the old password cannot simply return.
     state
         .store
-        .set_password(&user.id, &unusable, true, 1, state.now(), entry)
+        .reset_user(&actor.org.id, id, state.now(), entry)
         .await?;
-    let update = UserUpdate {
-        status: Some(UserStatus::Pending),
-        ..Default::default()
-    };
-    if user.status == UserStatus::Active {
-        let e = actor.audit(state, Action::UserUpdated).details(serde_json::json!({"username": user.username, "status": {"from": "active", "to": "pending"}}));
-        state
-            .store
-            .update_user(&actor.org.id, id, &update, state.now(), e)
-            .await?;
-    }
     let user = state
         .store
         .get_user(&actor.org.id, id)
@@ -517,6 +505,7 @@ pub async fn change_password(
     new: &str,
     confirm: &str,
 ) -> Result<()> {
+    actor.require_session()?;
     let creds = crate::auth::credentials(state, &actor.user.id).await?;
     let hash = creds.password_hash.unwrap_or_default();
     let given = current.to_owned();
@@ -604,31 +593,40 @@ pub async fn create_org(
     let (Some(name), Some(kind)) = (name, kind) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
+    let admin = match admin {
+        Some((Some(username), Some(display_name))) => {
+            let new = NewUser {
+                org_id: String::new(),
+                username,
+                display_name,
+                role: Role::Admin,
+                status: UserStatus::Pending,
+                password_hash: None,
+            };
+            Some((new, actor.audit(state, Action::UserCreated)))
+        }
+        _ => None,
+    };
     let entry = actor.audit(state, Action::OrgCreated);
-    let org = match state
+    let (org, user) = match state
         .store
-        .create_org(&name, kind, state.now(), entry)
+        .create_org(&name, kind, state.now(), entry, admin)
         .await
     {
+        Err(medsec_store::StoreError::Conflict { what: "user" }) => {
+            return Err(Error::field("admin_username", "taken"));
+        }
         Err(medsec_store::StoreError::Conflict { .. }) => {
             return Err(Error::field("name", "taken"));
         }
         other => other?,
     };
-    let invited = match admin {
-        Some((Some(u), Some(d))) => Some(
-            create_pending_user(state, actor, &org, u, d, Role::Admin)
-                .await
-                .map_err(|e| match e {
-                    Error::Invalid(mut es) => {
-                        es.iter_mut()
-                            .for_each(|fe| fe.field = "admin_username".into());
-                        Error::Invalid(es)
-                    }
-                    other => other,
-                })?,
-        ),
-        _ => None,
+    let invited = match user {
+        Some(user) => {
+            let token = issue_activation(state, &user.id).await?;
+            Some((user, token))
+        }
+        None => None,
     };
     Ok((org, invited))
 }
@@ -782,10 +780,21 @@ pub async fn create_token(
                 .role
                 .can(Permission::Write, actor.org.is_operator),
             Scope::Admin => actor.user.role == Role::Admin,
-            Scope::Metrics => actor.is_operator_admin(),
+            Scope::Metrics => actor
+                .user
+                .role
+                .can(Permission::ManageOrganizations, actor.org.is_operator),
         };
         if !s.iter().all(role_allows) {
             errors.push(FieldError::new("scopes", "scope_above_role"));
+        } else if let crate::auth::Via::Token { scopes: own, .. } = &actor.via {
+            // A token may only make tokens it could itself stand in for.
+            if !s
+                .iter()
+                .all(|wanted| crate::auth::token_covers(own, *wanted))
+            {
+                errors.push(FieldError::new("scopes", "scope_above_token"));
+            }
         }
     }
     invalid(errors)?;
@@ -818,6 +827,7 @@ pub async fn create_token(
 }
 
 pub async fn revoke_token(state: &AppState, actor: &Actor, id: &str) -> Result<()> {
+    actor.require_token_scope(Scope::Write)?;
     Ok(state
         .store
         .revoke_token(
@@ -847,6 +857,7 @@ pub async fn logout(state: &AppState, actor: &Actor) -> Result<()> {
 
 /// Ends one of the actor's sessions, named by its reference.
 pub async fn revoke_session(state: &AppState, actor: &Actor, reference: &str) -> Result<()> {
+    actor.require_token_scope(Scope::Write)?;
     let sessions = state.store.list_sessions(&actor.user.id).await?;
     let s = sessions
         .iter()
@@ -866,6 +877,7 @@ pub async fn revoke_session(state: &AppState, actor: &Actor, reference: &str) ->
 /// Starts TOTP enrolment: stores a fresh secret (not yet enabled) and
 /// returns it with its `otpauth://` URL.
 pub async fn totp_begin(state: &AppState, actor: &Actor) -> Result<(String, String)> {
+    actor.require_session()?;
     if actor.user.totp_enabled {
         return Err(Error::field("totp", "totp_already_enabled"));
     }
@@ -878,6 +890,7 @@ pub async fn totp_begin(state: &AppState, actor: &Actor) -> Result<(String, Stri
 
 /// Confirms enrolment with a code from the app, turning TOTP on.
 pub async fn totp_confirm(state: &AppState, actor: &Actor, code: &str) -> Result<()> {
+    actor.require_session()?;
     let creds = crate::auth::credentials(state, &actor.user.id).await?;
     let Some(secret) = creds.totp_secret.filter(|_| !actor.user.totp_enabled) else {
         return Err(Error::field("code", "totp_not_started"));
@@ -907,6 +920,7 @@ pub async fn totp_confirm(state: &AppState, actor: &Actor, code: &str) -> Result
 /// Turns TOTP off after checking the password. Refused when the policy
 /// requires TOTP for this user.
 pub async fn totp_disable(state: &AppState, actor: &Actor, password: &str) -> Result<()> {
+    actor.require_session()?;
     let policy = state.policy().await?;
     if crate::auth::totp_enrolment_due(
         &User {

@@ -72,7 +72,9 @@ pub struct Store {
 /// A storage error, with the operation that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{op}: {source}")]
+    /// The cause is the `source`; the message names only the operation,
+    /// so that printing the error chain says each thing once.
+    #[error("{op}")]
     Database {
         op: &'static str,
         #[source]

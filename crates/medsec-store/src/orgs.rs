@@ -4,6 +4,7 @@
 use medsec_core::{OrgKind, Timestamp};
 
 use crate::audit::AppendAudit;
+use crate::users::{InsertUser, NewUser};
 use crate::{
     AuditEntry, BeginWrite, OrgRow, Organization, Result, Store, StoreError, User, UserStatus,
     conflict_or, db, on,
@@ -87,14 +88,17 @@ impl Store {
         })
     }
 
-    /// Creates an organisation that is not the operator.
+    /// Creates an organisation that is not the operator, with its first
+    /// administrator if one is given, in one transaction: if the
+    /// administrator's user id is taken, no organisation is created.
     pub async fn create_org(
         &self,
         name: &str,
         kind: OrgKind,
         now: Timestamp,
         audit: AuditEntry,
-    ) -> Result<Organization> {
+        admin: Option<(NewUser, AuditEntry)>,
+    ) -> Result<(Organization, Option<User>)> {
         let pg = self.is_postgres();
         let org = Organization {
             id: medsec_core::new_id(),
@@ -105,15 +109,29 @@ impl Store {
             created_at: now,
             updated_at: now,
         };
+        let admin_id = medsec_core::new_id();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
             sqlx::query("INSERT INTO organizations (id, name, kind, is_operator, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(&org.id).bind(&org.name).bind(kind.as_str()).bind(false).bind(true).bind(now.0).bind(now.0)
                 .execute(&mut *tx).await.map_err(conflict_or("create organisation", "organisation"))?;
             tx.append_audit(&audit.target("organization", org.id.clone()).details(serde_json::json!({"name": name, "kind": kind.as_str()})), pg).await?;
+            if let Some((new, audit)) = &admin {
+                let new = NewUser { org_id: org.id.clone(), ..new.clone() };
+                tx.insert_user(&admin_id, &new, now, audit.clone().org(org.id.clone()), pg).await?;
+            }
             tx.commit().await.map_err(db("commit organisation"))?;
-            Ok(org)
-        })
+            Ok(())
+        })?;
+        let user = match admin {
+            Some(_) => Some(
+                self.get_user(&org.id, &admin_id)
+                    .await?
+                    .ok_or(StoreError::NotFound { what: "user" })?,
+            ),
+            None => None,
+        };
+        Ok((org, user))
     }
 
     /// One organisation by id.

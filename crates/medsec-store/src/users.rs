@@ -43,6 +43,39 @@ pub struct FailureState {
     pub locked_now: bool,
 }
 
+/// Inserting a user inside a transaction, with its audit record.
+pub(crate) trait InsertUser {
+    async fn insert_user(
+        &mut self,
+        id: &str,
+        new: &NewUser,
+        now: Timestamp,
+        audit: AuditEntry,
+        pg: bool,
+    ) -> Result<()>;
+}
+
+crate::for_both_backends! {
+impl InsertUser for Tx {
+    async fn insert_user(&mut self, id: &str, new: &NewUser, now: Timestamp, audit: AuditEntry, pg: bool) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO users (id, org_id, username, display_name, role, status, password_hash, password_changed_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        )
+        .bind(id).bind(&new.org_id).bind(&new.username).bind(&new.display_name).bind(new.role.as_str())
+        .bind(new.status.as_str()).bind(&new.password_hash).bind(new.password_hash.as_ref().map(|_| now.0)).bind(now.0)
+        .execute(&mut **self).await.map_err(conflict_or("create user", "user"))?;
+        if let Some(hash) = &new.password_hash {
+            sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
+                .bind(id).bind(hash).bind(now.0).execute(&mut **self).await.map_err(db("record password history"))?;
+        }
+        let details = serde_json::json!({"username": new.username, "role": new.role.as_str(), "display_name": new.display_name});
+        self.append_audit(&audit.target("user", id.to_owned()).details(details), pg).await?;
+        Ok(())
+    }
+}
+}
+
 fn split(row: UserRow) -> Result<(User, Credentials)> {
     row.split().map_err(db("decode user"))
 }
@@ -58,19 +91,7 @@ impl Store {
         let id = medsec_core::new_id();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(
-                "INSERT INTO users (id, org_id, username, display_name, role, status, password_hash, password_changed_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
-            )
-            .bind(&id).bind(&new.org_id).bind(&new.username).bind(&new.display_name).bind(new.role.as_str())
-            .bind(new.status.as_str()).bind(&new.password_hash).bind(new.password_hash.as_ref().map(|_| now.0)).bind(now.0)
-            .execute(&mut *tx).await.map_err(conflict_or("create user", "user"))?;
-            if let Some(hash) = &new.password_hash {
-                sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
-                    .bind(&id).bind(hash).bind(now.0).execute(&mut *tx).await.map_err(db("record password history"))?;
-            }
-            let details = serde_json::json!({"username": new.username, "role": new.role.as_str(), "display_name": new.display_name});
-            tx.append_audit(&audit.target("user", id.clone()).details(details), pg).await?;
+            tx.insert_user(&id, new, now, audit, pg).await?;
             tx.commit().await.map_err(db("commit user"))?;
             Ok(())
         })?;
@@ -162,7 +183,7 @@ impl Store {
             if done != 1 {
                 return Err(StoreError::NotFound { what: "user" });
             }
-            if matches!(update.status, Some(UserStatus::Disabled)) || update.role.is_some() {
+            if matches!(update.status, Some(UserStatus::Disabled | UserStatus::Pending)) || update.role.is_some() {
                 // A disabled user loses access at once; a changed role takes
                 // effect on a fresh login.
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db("end sessions"))?;
@@ -229,6 +250,36 @@ impl Store {
             .execute(&mut *tx).await.map_err(db("prune password history"))?;
             tx.append_audit(&audit.target("user", user_id), pg).await?;
             tx.commit().await.map_err(db("commit password"))?;
+            Ok(())
+        })
+    }
+
+    /// Resets a user of `org_id` to waiting for activation: the password
+    /// stops working (the history stays, so old passwords still cannot
+    /// come back), a lock-out is lifted and every session ends.
+    pub async fn reset_user(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<()> {
+        let pg = self.is_postgres();
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query(
+                "UPDATE users SET password_hash = NULL, must_change_password = $3, status = 'pending', \
+                 failed_logins = 0, locked_until = NULL, updated_at = $4 WHERE org_id = $1 AND id = $2",
+            )
+            .bind(org_id).bind(id).bind(false).bind(now.0)
+            .execute(&mut *tx).await.map_err(db("reset user"))?
+            .rows_affected();
+            if done != 1 {
+                return Err(StoreError::NotFound { what: "user" });
+            }
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await.map_err(db("end sessions"))?;
+            tx.append_audit(&audit.target("user", id), pg).await?;
+            tx.commit().await.map_err(db("commit user reset"))?;
             Ok(())
         })
     }

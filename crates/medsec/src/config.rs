@@ -108,7 +108,10 @@ impl Config {
         if !(1024..=512 * 1024 * 1024).contains(&body_limit) {
             bail!("body_limit must be between 1024 bytes and 512 MiB, not {body_limit}");
         }
-        let display_offset_minutes = file.display_offset_minutes.unwrap_or(9 * 60);
+        let display_offset_minutes = args
+            .display_offset_minutes
+            .or(file.display_offset_minutes)
+            .unwrap_or(9 * 60);
         if !(-14 * 60..=14 * 60).contains(&display_offset_minutes) {
             bail!("display_offset_minutes must be within ±840, not {display_offset_minutes}");
         }
@@ -142,6 +145,7 @@ impl Config {
             hostnames: Vec::new(),
             log_format: None,
             body_limit: None,
+            display_offset_minutes: None,
         };
         Config::resolve(&args)
     }

@@ -91,6 +91,14 @@ pub struct ServeArgs {
     /// Largest request body in bytes [default: 1048576].
     #[arg(long, env = "MEDSEC_BODY_LIMIT", value_name = "BYTES")]
     pub body_limit: Option<usize>,
+    /// Offset from UTC of times shown in the UI, in minutes [default: 540, KST].
+    #[arg(
+        long,
+        env = "MEDSEC_DISPLAY_OFFSET_MINUTES",
+        value_name = "MINUTES",
+        allow_hyphen_values = true
+    )]
+    pub display_offset_minutes: Option<i32>,
 }
 
 #[derive(Args)]

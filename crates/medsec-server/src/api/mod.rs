@@ -209,6 +209,14 @@ async fn login(
         } => {
             let policy = state.policy().await?;
             let now = state.now();
+            // Read the user again: the login itself moved "last login" to
+            // "previous login".
+            let (p, _) = state
+                .store
+                .principal(&principal.user.id)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            let user = &p.user;
             Ok(Json(LoginResponse {
                 token,
                 token_type: "Bearer".into(),
@@ -216,15 +224,15 @@ async fn login(
                     .plus_secs(i64::from(policy.session_lifetime_secs))
                     .rfc3339(),
                 idle_timeout_secs: policy.idle_timeout_secs,
-                password_change_required: auth::password_change_due(&principal.user, &policy, now),
-                totp_enrolment_required: auth::totp_enrolment_due(&principal.user, &policy),
-                previous_login: principal.user.last_login_at.map(|_| PreviousLogin {
-                    at: principal.user.prev_login_at.map(|t| t.rfc3339()),
-                    address: principal.user.prev_login_ip.clone(),
-                    failed_attempts_since: principal.user.failures_before_login,
+                password_change_required: auth::password_change_due(user, &policy, now),
+                totp_enrolment_required: auth::totp_enrolment_due(user, &policy),
+                previous_login: user.prev_login_at.map(|t| PreviousLogin {
+                    at: Some(t.rfc3339()),
+                    address: user.prev_login_ip.clone(),
+                    failed_attempts_since: user.failures_before_login,
                 }),
-                user: UserOut::new(&principal.user, now),
-                organization: OrgOut::from(&principal.org),
+                user: UserOut::new(user, now),
+                organization: OrgOut::from(&p.org),
             }))
         }
         LoginResult::NeedTotp { .. } => Err(Error::LoginFailed),

@@ -318,7 +318,10 @@ pub fn error_response(
         Error::TotpEnrolmentRequired => return see_other("/account/totp"),
         _ => {}
     }
-    let page = anon_page(state, parts, "error-title");
+    let mut page = anon_page(state, parts, "error-title");
+    // An error page has no form; setting a CSRF cookie here could replace
+    // the one a form in another request (tab, favicon) was rendered with.
+    page.new_csrf_cookie = None;
     let (heading, message) = match e {
         Error::NotFound => ("error-not-found-title", "error-not-found"),
         Error::Forbidden => ("error-forbidden-title", "error-forbidden"),

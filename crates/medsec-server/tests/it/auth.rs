@@ -531,7 +531,48 @@ pub async fn api_tokens_are_scoped_and_expire(db: TestDb) {
     assert_eq!(
         r.status,
         StatusCode::CREATED,
-        "creating own tokens needs no admin scope"
+        "a token may make tokens within its own scope"
+    );
+    // But never more than its own scope, and never touch credentials.
+    for (scopes, code) in [
+        (serde_json::json!(["admin"]), "scope_above_token"),
+        (serde_json::json!(["write"]), "scope_above_token"),
+        (serde_json::json!(["metrics"]), "scope_above_token"),
+    ] {
+        let r = reader
+            .post(
+                "/api/v1/tokens",
+                serde_json::json!({"name": "up", "scopes": scopes, "days": 1}),
+            )
+            .await;
+        assert_eq!(r.json()["error"]["code"], code, "{}", r.body);
+    }
+    let r = reader.post("/api/v1/account/password", serde_json::json!({"current_password": ADMIN_PASSWORD, "new_password": "Token-Stolen-1"})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a token cannot change the password"
+    );
+    assert_eq!(
+        reader
+            .post("/api/v1/account/totp", serde_json::json!({}))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let own = reader.get("/api/v1/sessions").await.json();
+    let sid = own[0]["id"].as_str().unwrap();
+    assert_eq!(
+        reader
+            .call(
+                axum::http::Method::DELETE,
+                &format!("/api/v1/sessions/{sid}"),
+                None
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a read token cannot end sessions"
     );
     // Metrics need the metrics scope.
     assert_eq!(reader.get("/metrics").await.status, StatusCode::FORBIDDEN);

@@ -23,6 +23,7 @@ use medsec_core::Timestamp;
 use medsec_core::org::Scope;
 use medsec_server::auth::{Actor, Via};
 use medsec_server::clock::SystemClock;
+use medsec_server::i18n::Lang;
 use medsec_server::tls::{self, TlsSource};
 use medsec_server::{AppState, ServerConfig, service};
 use medsec_store::testing::TestDb;
@@ -34,14 +35,21 @@ const SKIP: &str = "skipped: browser tests need chromium and chromium-driver (De
 /// How long to wait for an element, a page or a URL before failing.
 const WAIT: Duration = Duration::from_secs(10);
 
-// Texts from locales/ko.ftl and en.ftl, asserted verbatim.
-const KO_LOGIN_FAILED: &str = "로그인에 실패했습니다. 아이디와 비밀번호를 확인하십시오. 5회 실패하면 계정이 일정 시간 잠깁니다.";
-const KO_PASSWORD_TOO_SHORT: &str = "비밀번호가 너무 약합니다. 2종류 이상 조합 시 10자 이상, 3종류 이상 조합 시 9자 이상으로 설정하십시오.";
-const KO_SETUP_DONE: &str = "초기 설정을 마쳤습니다. 만든 관리자 계정으로 로그인하십시오.";
+// What users must read, whatever else the catalogues say around it.
+const KO_LOGIN_FAILED: &str = "로그인에 실패했습니다. 아이디와 비밀번호를 확인하십시오.";
 const KO_FIRST_LOGIN: &str = "첫 로그인입니다.";
 const KO_NOT_FOUND: &str = "찾을 수 없음";
-const KO_SETTINGS_SAVED: &str = "보안 설정을 저장했습니다.";
 const KO_TIMED_OUT: &str = "일정 시간 사용하지 않아 세션이 종료되었습니다";
+
+/// The Korean text of message `id`, exactly as the pages show it.
+fn ko(id: &str) -> String {
+    Lang::Ko.t(id)
+}
+
+/// The English text of message `id`.
+fn en(id: &str) -> String {
+    Lang::En.t(id)
+}
 
 // ---------------------------------------------------------------------------
 // chromedriver
@@ -298,7 +306,12 @@ pub struct Web {
 
 fn screenshot_dir() -> PathBuf {
     std::env::var_os("MEDSEC_SCREENSHOT_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/browser-screenshots"),
+        || {
+            // crates/medsec-server → the workspace root.
+            let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let root = crate_dir.ancestors().nth(2).unwrap_or(crate_dir);
+            root.join("target").join("browser-screenshots")
+        },
         PathBuf::from,
     )
 }
@@ -477,6 +490,15 @@ impl Web {
         }
         // Wait for the new document to be there.
         self.find("main").await?;
+        // A refused form is never what a test means: say so plainly
+        // rather than failing later on a missing element.
+        let h1 = self.h1().await.unwrap_or_default();
+        if h1 == ko("error-csrf-title") || h1 == en("error-csrf-title") {
+            return Err(fail(format!(
+                "the server refused the form with its CSRF error page ({h1:?}) at {}",
+                self.path().await?
+            )));
+        }
         Ok(())
     }
 
@@ -538,7 +560,7 @@ pub async fn browser_first_run_setup(db: TestDb) {
         let setup_path = format!("/setup?token={token}");
         w.goto(&setup_path).await?;
         assert_eq!(w.html_lang().await?, "ko");
-        assert_eq!(w.h1().await?, "medsec 초기 설정");
+        assert_eq!(w.h1().await?, ko("setup-title"));
 
         // A weak password first: the error sits next to the password
         // field and everything else stays as typed.
@@ -550,7 +572,7 @@ pub async fn browser_first_run_setup(db: TestDb) {
         w.fill("password_confirm", "weak1").await?;
         w.click("form[action='/setup'] button[type=submit]").await?;
         assert_eq!(w.path().await?, "/setup", "the form is shown again");
-        assert_eq!(w.text("#e-password").await?, KO_PASSWORD_TOO_SHORT);
+        assert_eq!(w.text("#e-password").await?, ko("field-password_too_short"));
         let pw = w.find("#f-password").await?;
         assert_eq!(pw.attr("aria-invalid").await?.as_deref(), Some("true"));
         assert_eq!(
@@ -570,12 +592,12 @@ pub async fn browser_first_run_setup(db: TestDb) {
         w.fill("password_confirm", "Hangang-Bridge-2024!").await?;
         w.click("form[action='/setup'] button[type=submit]").await?;
         assert_eq!(w.path().await?, "/login?reason=setup");
-        assert_eq!(w.notice().await?.as_deref(), Some(KO_SETUP_DONE));
+        assert_eq!(w.notice().await?, Some(ko("login-setup-done")));
 
         w.submit_login("seoul.admin", "Hangang-Bridge-2024!")
             .await?;
         assert_eq!(w.path().await?, "/dashboard");
-        assert_eq!(w.h1().await?, "의료ISAC 작업 공간");
+        assert_eq!(w.h1().await?, ko("dash-heading-isac"));
         let main = w.text("main").await?;
         assert!(main.contains(KO_FIRST_LOGIN), "{main}");
         assert!(main.contains("서울의료ISAC"), "{main}");
@@ -599,28 +621,29 @@ pub async fn browser_login_lockout(db: TestDb) {
         w.goto("/login").await?;
         assert_eq!(w.h1().await?, "로그인");
 
+        // One generic message for every failure, which names neither
+        // the cause nor whether the user id exists.
+        let msg = ko("login-failed");
+        assert!(msg.starts_with(KO_LOGIN_FAILED), "{msg}");
+
         // An unknown user id: the generic message.
         w.submit_login("ghost", "Wrong-Pass-123").await?;
         assert_eq!(w.path().await?, "/login");
-        assert_eq!(w.text("[role=alert]").await?, KO_LOGIN_FAILED);
+        assert_eq!(w.text("[role=alert]").await?, msg);
         assert_eq!(w.value("username").await?, "ghost");
 
         // Five wrong passwords: the same message each time.
         for i in 1..=5 {
             w.submit_login("root", &format!("Wrong-Pass-{i}23")).await?;
             assert_eq!(w.path().await?, "/login", "attempt {i}");
-            assert_eq!(
-                w.text("[role=alert]").await?,
-                KO_LOGIN_FAILED,
-                "attempt {i}"
-            );
+            assert_eq!(w.text("[role=alert]").await?, msg, "attempt {i}");
             assert_eq!(w.value("password").await?, "", "attempt {i}");
         }
 
         // Locked: the right password fails with exactly the same message.
         w.submit_login("root", ADMIN_PASSWORD).await?;
         assert_eq!(w.path().await?, "/login");
-        assert_eq!(w.text("[role=alert]").await?, KO_LOGIN_FAILED);
+        assert_eq!(w.text("[role=alert]").await?, msg);
         assert!(!w.has(".who").await?, "not logged in");
         w.goto("/dashboard").await?;
         assert!(w.path().await?.starts_with("/login"), "still not logged in");
@@ -655,12 +678,12 @@ pub async fn browser_idle_timeout(db: TestDb) {
         assert_eq!(w.path().await?, "/dashboard");
 
         w.goto("/settings").await?;
-        assert_eq!(w.h1().await?, "보안 설정");
+        assert_eq!(w.h1().await?, ko("settings-title"));
         w.fill("idle_timeout_secs", "10").await?;
         w.click("form[action='/settings'] button[type=submit]")
             .await?;
         let saved = Instant::now();
-        assert_eq!(w.notice().await?.as_deref(), Some(KO_SETTINGS_SAVED));
+        assert_eq!(w.notice().await?, Some(ko("settings-saved")));
         assert_eq!(w.value("idle_timeout_secs").await?, "10");
         assert_eq!(
             w.find("body")
@@ -725,15 +748,15 @@ pub async fn browser_language_switch(db: TestDb) {
         w.submit_login("root", ADMIN_PASSWORD).await?;
         assert_eq!(w.path().await?, "/dashboard");
         assert_eq!(w.html_lang().await?, "en");
-        assert_eq!(w.h1().await?, "Medical ISAC workspace");
+        assert_eq!(w.h1().await?, en("dash-heading-isac"));
         let main = w.text("main").await?;
-        assert!(main.contains("This is your first login."), "{main}");
+        assert!(main.contains(&en("dash-first-login")), "{main}");
 
         // And back to Korean, on the same page.
         w.click("a.lang").await?;
         assert_eq!(w.path().await?, "/dashboard");
         assert_eq!(w.html_lang().await?, "ko");
-        assert_eq!(w.h1().await?, "의료ISAC 작업 공간");
+        assert_eq!(w.h1().await?, ko("dash-heading-isac"));
         assert_eq!(w.text("a.lang").await?, "English");
         Ok(())
     })
@@ -801,7 +824,7 @@ pub async fn browser_org_isolation(db: TestDb) {
 
         w.login("alice.a", A_PASSWORD).await?;
         assert_eq!(w.path().await?, "/dashboard");
-        assert_eq!(w.h1().await?, "의료기관 작업 공간");
+        assert_eq!(w.h1().await?, ko("dash-heading-hospital"));
 
         // B's objects look exactly like objects that do not exist.
         let missing = "00000000-0000-4000-8000-000000000000";

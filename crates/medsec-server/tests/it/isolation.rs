@@ -332,31 +332,37 @@ pub async fn every_form_needs_its_csrf_token(db: TestDb) {
                 );
             }
         }
-        // A cross-site origin is refused even with the right token.
+        // A cross-site origin is refused even with the right token, whether
+        // the browser says so by Sec-Fetch-Site or only by Origin.
         web.csrf = Some(good.clone());
-        let body = serde_urlencoded::to_string([("_csrf", good.as_str())]).unwrap();
-        let req = axum::http::Request::post(&path)
-            .header("host", crate::HOST)
-            .header("origin", "https://evil.example")
-            .header(
-                "cookie",
-                web.cookies
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        let r = app.send(req).await;
-        let to_login =
-            r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next=");
-        assert!(
-            r.status == StatusCode::FORBIDDEN || to_login,
-            "POST {} accepted a cross-origin form",
-            spec.path
-        );
+        let cookies = web
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        for (name, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("sec-fetch-site", "same-site"),
+            ("origin", "https://evil.example"),
+        ] {
+            let body = serde_urlencoded::to_string([("_csrf", good.as_str())]).unwrap();
+            let req = axum::http::Request::post(&path)
+                .header("host", crate::HOST)
+                .header(name, value)
+                .header("cookie", cookies.clone())
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(body))
+                .unwrap();
+            let r = app.send(req).await;
+            let to_login =
+                r.status == StatusCode::SEE_OTHER && r.location().starts_with("/login?next=");
+            assert!(
+                r.status == StatusCode::FORBIDDEN || to_login,
+                "POST {} accepted a form with {name}: {value}",
+                spec.path
+            );
+        }
         checked += 1;
     }
     assert!(checked >= 15, "{checked}");

@@ -332,7 +332,10 @@ impl Browser<'_> {
             .method(Method::POST)
             .uri(path)
             .header(header::HOST, HOST)
-            .header(header::ORIGIN, format!("https://{HOST}"))
+            // What Chromium sends for a same-origin form under
+            // `Referrer-Policy: no-referrer`.
+            .header(header::ORIGIN, "null")
+            .header("sec-fetch-site", "same-origin")
             .header(header::COOKIE, self.cookie_header())
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body.to_owned()))

@@ -55,9 +55,11 @@ pub async fn org_with_user(store: &Store, name: &str, role: Role) -> (Organizati
             OrgKind::Hospital,
             Timestamp::now(),
             entry(Action::OrgCreated),
+            None,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .0;
     let user = store
         .create_user(
             &NewUser {

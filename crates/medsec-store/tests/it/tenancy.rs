@@ -171,6 +171,7 @@ async fn usernames_and_org_names_are_unique(db: TestDb) {
             medsec_core::OrgKind::Hospital,
             Timestamp::now(),
             entry(Action::OrgCreated),
+            None,
         )
         .await
         .unwrap_err();
@@ -526,7 +527,63 @@ async fn disabling_an_org_ends_its_sessions(db: TestDb) {
     );
 }
 
+async fn an_organisation_and_its_admin_are_created_together(db: TestDb) {
+    let s = &db.store;
+    setup(s).await;
+    let admin = |name: &str| {
+        Some((
+            medsec_store::NewUser {
+                org_id: String::new(),
+                username: name.into(),
+                display_name: "A".into(),
+                role: Role::Admin,
+                status: UserStatus::Pending,
+                password_hash: None,
+            },
+            entry(Action::UserCreated),
+        ))
+    };
+    let (org, user) = s
+        .create_org(
+            "Gamma",
+            medsec_core::OrgKind::Hospital,
+            Timestamp::now(),
+            entry(Action::OrgCreated),
+            admin("gadmin"),
+        )
+        .await
+        .unwrap();
+    let user = user.unwrap();
+    assert_eq!(
+        (user.org_id.as_str(), user.status),
+        (org.id.as_str(), UserStatus::Pending)
+    );
+    // The user id is taken: neither the organisation nor the user is made.
+    let err = s
+        .create_org(
+            "Delta",
+            medsec_core::OrgKind::Hospital,
+            Timestamp::now(),
+            entry(Action::OrgCreated),
+            admin("gadmin"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { what: "user" }),
+        "{err}"
+    );
+    assert!(
+        s.list_orgs()
+            .await
+            .unwrap()
+            .iter()
+            .all(|o| o.name != "Delta")
+    );
+}
+
 medsec_store::both_backends!(
+    an_organisation_and_its_admin_are_created_together,
     setup_runs_once,
     setup_token_is_single_use,
     users_are_scoped_to_their_organisation,
