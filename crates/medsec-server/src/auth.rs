@@ -565,7 +565,11 @@ async fn authenticate(
         if principal.user.status != UserStatus::Active || !principal.org.enabled {
             return Err(Error::Unauthenticated);
         }
-        state.store.touch_token(&t.id, now).await?;
+        // Record use at most once a minute: a write per request would
+        // serialise API reads behind SQLite's single writer.
+        if t.last_used_at.is_none_or(|u| now.secs_since(u) >= 60) {
+            state.store.touch_token(&t.id, now).await?;
+        }
         let actor = Actor {
             user: principal.user,
             org: principal.org,

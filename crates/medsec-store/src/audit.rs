@@ -190,7 +190,13 @@ impl Store {
         if f.before_seq.is_some() {
             next(" AND seq < ?", &mut sql);
         }
-        next(" ORDER BY seq DESC LIMIT ?", &mut sql);
+        // The limit is written into the SQL, not bound: SQLite re-prepares a
+        // statement on every execution when a bound value can change its
+        // plan, as a LIMIT can. It is a clamped integer, not user text.
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            f.limit.clamp(1, 10_000)
+        ));
         on!(self, pool => {
             let mut q = sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(sql.clone())).bind(org_id).bind(include_instance);
             if let Some(v) = &f.actor { q = q.bind(v); }
@@ -200,7 +206,7 @@ impl Store {
             if let Some(v) = f.since { q = q.bind(v.0); }
             if let Some(v) = f.until { q = q.bind(v.0); }
             if let Some(v) = f.before_seq { q = q.bind(v); }
-            let rows = q.bind(f.limit.clamp(1, 10_000)).fetch_all(pool).await.map_err(db("list audit records"))?;
+            let rows = q.fetch_all(pool).await.map_err(db("list audit records"))?;
             Ok(rows.into_iter().map(Record::from).collect())
         })
     }

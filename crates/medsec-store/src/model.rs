@@ -9,6 +9,25 @@ macro_rules! row {
         $(#[$m])*
         pub struct $name { $($(#[$fm])* pub $f: $t),* }
 
+        impl $name {
+            /// Decodes the row from columns named `PREFIX<field>`, for
+            /// joins that select several tables' columns at once.
+            #[allow(dead_code)]
+            pub(crate) fn from_prefixed<'r, R: sqlx::Row>(row: &'r R, prefix: &str) -> Result<Self, sqlx::Error>
+            where
+                for<'a> &'a str: sqlx::ColumnIndex<R>,
+                $($t: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,)*
+            {
+                Ok($name { $($f: row.try_get(format!("{prefix}{}", stringify!($f)).as_str())?),* })
+            }
+
+            /// `alias.column AS PREFIXcolumn, …` for every field.
+            #[allow(dead_code)]
+            pub(crate) fn select_prefixed(alias: &str, prefix: &str) -> String {
+                [$(stringify!($f)),*].iter().map(|f| format!("{alias}.{f} AS {prefix}{f}")).collect::<Vec<_>>().join(", ")
+            }
+        }
+
         impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $name
         where
             &'r str: sqlx::ColumnIndex<R>,

@@ -83,14 +83,20 @@ impl Store {
         &self,
         id_hash: &str,
     ) -> Result<Option<(Session, Principal, Credentials)>> {
-        let row: Option<SessionRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id_hash = $1")))
-            .bind(id_hash).fetch_optional(pool).await.map_err(db("read session"))?);
-        let Some(row) = row else { return Ok(None) };
-        let session = Session::try_from(row).map_err(db("decode session"))?;
-        let Some((principal, creds)) = self.principal(&session.user_id).await? else {
-            return Ok(None);
-        };
-        Ok(Some((session, principal, creds)))
+        // One query for what every authenticated request needs.
+        let sql = format!(
+            "SELECT {}, {} FROM sessions s JOIN users u ON u.id = s.user_id JOIN organizations o ON o.id = u.org_id WHERE s.id_hash = $1",
+            SessionRow::select_prefixed("s", "s_"),
+            crate::users::principal_columns()
+        );
+        on!(self, pool => {
+            let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id_hash).fetch_optional(pool).await.map_err(db("read session"))? else {
+                return Ok(None);
+            };
+            let session = Session::try_from(SessionRow::from_prefixed(&row, "s_").map_err(db("decode session"))?).map_err(db("decode session"))?;
+            let (principal, creds) = crate::users::decode_principal(&row)?;
+            Ok(Some((session, principal, creds)))
+        })
     }
 
     /// Records use of a session.

@@ -80,17 +80,20 @@ impl Store {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<Option<(ApiToken, Principal, Credentials)>> {
-        let rows: Vec<TokenRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
-        )))
-        .bind(token_hash).bind(now.0).fetch_all(pool).await.map_err(db("read token"))?);
-        let Some(token) = decode(rows)?.into_iter().next() else {
-            return Ok(None);
-        };
-        let Some((principal, creds)) = self.principal(&token.user_id).await? else {
-            return Ok(None);
-        };
-        Ok(Some((token, principal, creds)))
+        let sql = format!(
+            "SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id JOIN organizations o ON o.id = u.org_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+            TokenRow::select_prefixed("t", "t_"),
+            crate::users::principal_columns()
+        );
+        on!(self, pool => {
+            let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now.0).fetch_optional(pool).await.map_err(db("read token"))? else {
+                return Ok(None);
+            };
+            let token = ApiToken::try_from(TokenRow::from_prefixed(&row, "t_").map_err(db("decode token"))?).map_err(db("decode token"))?;
+            let (principal, creds) = crate::users::decode_principal(&row)?;
+            Ok(Some((token, principal, creds)))
+        })
     }
 
     /// Records that a token was used, at most once a minute per token.

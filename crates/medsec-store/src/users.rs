@@ -76,6 +76,33 @@ impl InsertUser for Tx {
 }
 }
 
+/// The columns of a user (`u_…`) and their organisation (`o_…`).
+pub(crate) fn principal_columns() -> String {
+    format!(
+        "{}, {}",
+        UserRow::select_prefixed("u", "u_"),
+        OrgRow::select_prefixed("o", "o_")
+    )
+}
+
+/// A user and their organisation from a row selected with [`principal_columns`].
+pub(crate) fn decode_principal<R: sqlx::Row>(row: &R) -> Result<(Principal, Credentials)>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let (user, creds) = split(UserRow::from_prefixed(row, "u_").map_err(db("decode user"))?)?;
+    let org = Organization::try_from(
+        OrgRow::from_prefixed(row, "o_").map_err(db("decode organisation"))?,
+    )
+    .map_err(db("decode organisation"))?;
+    Ok((Principal { user, org }, creds))
+}
+
 fn split(row: UserRow) -> Result<(User, Credentials)> {
     row.split().map_err(db("decode user"))
 }
@@ -118,6 +145,14 @@ impl Store {
         })
     }
 
+    /// The number of users of one organisation.
+    pub async fn org_user_count(&self, org_id: &str) -> Result<i64> {
+        on!(self, pool => {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE org_id = $1").bind(org_id).fetch_one(pool).await.map_err(db("count users"))?;
+            Ok(n)
+        })
+    }
+
     /// The number of users in the whole instance (0 means setup is due).
     pub async fn user_count(&self) -> Result<i64> {
         on!(self, pool => {
@@ -145,19 +180,14 @@ impl Store {
         column: &'static str,
         value: &str,
     ) -> Result<Option<(Principal, Credentials)>> {
-        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = $1");
-        let row: Option<UserRow> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await.map_err(db("read user"))?);
-        let Some(row) = row else { return Ok(None) };
-        let (user, creds) = split(row)?;
-        let org = on!(self, pool => {
-            let row: Option<OrgRow> = sqlx::query_as("SELECT id, name, kind, is_operator, enabled, created_at, updated_at FROM organizations WHERE id = $1")
-                .bind(&user.org_id).fetch_optional(pool).await.map_err(db("read organisation"))?;
-            row.map(Organization::try_from).transpose().map_err(db("decode organisation"))?
-        });
-        let org = org.ok_or(StoreError::NotFound {
-            what: "organisation",
-        })?;
-        Ok(Some((Principal { user, org }, creds)))
+        let sql = format!(
+            "SELECT {} FROM users u JOIN organizations o ON o.id = u.org_id WHERE u.{column} = $1",
+            principal_columns()
+        );
+        on!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(pool).await.map_err(db("read user"))?;
+            row.map(|r| decode_principal(&r)).transpose()
+        })
     }
 
     /// Changes a user of `org_id`. Disabling ends the user's sessions.
@@ -242,11 +272,12 @@ impl Store {
             }
             sqlx::query("INSERT INTO password_history (user_id, hash, created_at) VALUES ($1, $2, $3)")
                 .bind(user_id).bind(hash).bind(now.0).execute(&mut *tx).await.map_err(db("record password history"))?;
-            sqlx::query(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM password_history WHERE user_id = $1 AND created_at < \
-                 (SELECT MIN(created_at) FROM (SELECT created_at FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2) AS newest)",
-            )
-            .bind(user_id).bind(i64::from(keep.max(1)))
+                 (SELECT MIN(created_at) FROM (SELECT created_at FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT {}) AS newest)",
+                keep.clamp(1, 1000)
+            )))
+            .bind(user_id)
             .execute(&mut *tx).await.map_err(db("prune password history"))?;
             tx.append_audit(&audit.target("user", user_id), pg).await?;
             tx.commit().await.map_err(db("commit password"))?;
@@ -288,8 +319,10 @@ impl Store {
     /// password included).
     pub async fn password_history(&self, user_id: &str, n: u32) -> Result<Vec<String>> {
         on!(self, pool => {
-            let rows: Vec<(String,)> = sqlx::query_as("SELECT hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2")
-                .bind(user_id).bind(i64::from(n)).fetch_all(pool).await.map_err(db("read password history"))?;
+            // A literal limit (see list_audit): no re-preparing per call.
+            let sql = format!("SELECT hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC LIMIT {}", n.min(1000));
+            let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(user_id).fetch_all(pool).await.map_err(db("read password history"))?;
             Ok(rows.into_iter().map(|(h,)| h).collect())
         })
     }

@@ -188,9 +188,10 @@ fn init_logging(format: &str) {
     if format == "json" {
         builder.json().init();
     } else {
-        builder
-            .with_ansi(std::env::var_os("NO_COLOR").is_none())
-            .init();
+        // Colours only for a person at a terminal, never in files or pipes.
+        use std::io::IsTerminal;
+        let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        builder.with_ansi(ansi).init();
     }
 }
 

@@ -81,7 +81,7 @@ struct DashboardTpl<'a> {
     org_name: String,
     org_kind: String,
     role: String,
-    user_count: usize,
+    user_count: i64,
     work: &'static [&'static str],
     recent: Vec<AuditRow>,
 }
@@ -132,7 +132,7 @@ async fn dashboard(
         .store
         .list_audit(&actor.org.id, false, &filter)
         .await?;
-    let user_count = state.store.list_users(&actor.org.id).await?.len();
+    let user_count = state.store.org_user_count(&actor.org.id).await?;
     let tpl = DashboardTpl {
         heading,
         last_login,
