@@ -6,6 +6,7 @@
 //! templates use exists.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
@@ -50,6 +51,25 @@ static CATALOGS: LazyLock<Catalogs> = LazyLock::new(|| Catalogs {
     en: bundle("en", EN_FTL),
 });
 
+/// Every message without arguments, formatted once: pages look up dozens
+/// of them per request, and formatting each anew showed in profiles.
+static PLAIN: LazyLock<[HashMap<String, String>; 2]> = LazyLock::new(|| {
+    let plain = |bundle: &FluentBundle<FluentResource>, source: &str| {
+        let mut out = HashMap::new();
+        for id in message_ids(source) {
+            if let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) {
+                let mut errors = Vec::new();
+                let text = bundle.format_pattern(pattern, None, &mut errors);
+                if errors.is_empty() {
+                    out.insert(id, text.into_owned());
+                }
+            }
+        }
+        out
+    };
+    [plain(&CATALOGS.ko, KO_FTL), plain(&CATALOGS.en, EN_FTL)]
+});
+
 impl Lang {
     pub const ALL: [Lang; 2] = [Lang::Ko, Lang::En];
 
@@ -70,7 +90,14 @@ impl Lang {
 
     /// The message `id`; the id itself if the catalogue lacks it.
     pub fn t(self, id: &str) -> String {
-        self.format(id, None)
+        let index = match self {
+            Lang::Ko => 0,
+            Lang::En => 1,
+        };
+        match PLAIN[index].get(id) {
+            Some(text) => text.clone(),
+            None => self.format(id, None),
+        }
     }
 
     /// The message `id` with named arguments.
