@@ -283,6 +283,53 @@ pub fn base_url(parts: &Parts) -> String {
     format!("https://{host}")
 }
 
+/// A reference id in the path (catalogue and item ids such as `1.1.1`,
+/// `CR3.10-RE1`): letters, digits, `.`, `-`, `_`. Anything else is
+/// simply not found.
+pub struct RefId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RefId {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::NotFound)?;
+        if is_ref_id(&id) {
+            Ok(RefId(id))
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
+/// Two reference ids in the path, such as a catalogue and an item.
+pub struct RefPair(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RefPair {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::NotFound)?;
+        if is_ref_id(&a) && is_ref_id(&b) {
+            Ok(RefPair(a, b))
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
+/// Whether `id` is a well-formed reference id.
+pub fn is_ref_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
 /// A local path to return to after login or a language switch; anything
 /// that could leave the site becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {

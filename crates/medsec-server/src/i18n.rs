@@ -289,6 +289,66 @@ mod tests {
         for o in ["success", "failure"] {
             used.insert((format!("outcome-{o}"), "Outcome".into()));
         }
+        {
+            use medsec_catalog::{Confidence, Function, Kind, Relation, Source};
+            let names = [
+                Kind::Regulation.as_str(),
+                Kind::Guide.as_str(),
+                Kind::Principles.as_str(),
+                Kind::Standard.as_str(),
+                Kind::Reference.as_str(),
+            ];
+            used.extend(
+                names
+                    .iter()
+                    .map(|n| (format!("catalogs-kind-{n}"), "Kind".to_owned())),
+            );
+            let names = [
+                Confidence::High.as_str(),
+                Confidence::Medium.as_str(),
+                Confidence::Low.as_str(),
+            ];
+            used.extend(
+                names
+                    .iter()
+                    .map(|n| (format!("confidence-{n}"), "Confidence".to_owned())),
+            );
+            let names = [
+                Source::Seed000.as_str(),
+                Source::Seed001.as_str(),
+                Source::Seed003.as_str(),
+                Source::Brief.as_str(),
+                Source::Reconstructed.as_str(),
+            ];
+            used.extend(
+                names
+                    .iter()
+                    .map(|n| (format!("source-{n}"), "Source".to_owned())),
+            );
+            let names = [
+                Relation::Equivalent.as_str(),
+                Relation::Covers.as_str(),
+                Relation::CoveredBy.as_str(),
+                Relation::Related.as_str(),
+            ];
+            used.extend(
+                names
+                    .iter()
+                    .map(|n| (format!("relation-{n}"), "Relation".to_owned())),
+            );
+            let names = [
+                Function::Identify.as_str(),
+                Function::Protect.as_str(),
+                Function::Detect.as_str(),
+                Function::Respond.as_str(),
+                Function::Recover.as_str(),
+            ];
+            used.extend(
+                names
+                    .iter()
+                    .map(|n| (format!("function-{n}"), "Function".to_owned())),
+            );
+        }
         assert!(
             used.len() > 200,
             "only {} ids found: the scanner is broken",

@@ -7,6 +7,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod catalog;
 mod config;
 mod progress;
 
@@ -57,6 +58,9 @@ enum Command {
     Audit(AuditCommand),
     /// Print the effective configuration (after file, environment and flags).
     Config(ServeArgs),
+    /// Requirement catalogues: MFDS checklists, KISA guide, IMDRF N60, crosswalk.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -176,6 +180,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Backup(args) => backup(args).await,
         Command::Restore(args) => restore(args).await,
         Command::Audit(AuditCommand::Verify(args)) => verify(args).await,
+        Command::Catalog(cmd) => catalog::run(cmd),
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

@@ -19,7 +19,7 @@ pub use types::*;
 
 use crate::auth::{self, ApiUser, LoginResult};
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, ClientIp, Id, Query, user_agent};
+use crate::extract::{ApiJson, ClientIp, Id, Query, RefId, RefPair, user_agent};
 use crate::routes::{Access, Routes};
 use crate::service;
 use crate::state::AppState;
@@ -129,6 +129,25 @@ pub fn routes(r: Routes) -> Routes {
         "/api/v1/tokens/{token_id}",
         delete(revoke_token),
     )
+    .api(User, Method::GET, "/api/v1/catalogs", get(list_catalogs))
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/catalogs/{catalog_id}",
+        get(get_catalog),
+    )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/catalogs/{catalog_id}/items/{item_id}",
+        get(get_catalog_item),
+    )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/catalog-search",
+        get(search_catalogs),
+    )
     .api(User, Method::GET, "/api/v1/sessions", get(list_sessions))
     .api(
         User,
@@ -147,9 +166,10 @@ pub fn routes(r: Routes) -> Routes {
         list_orgs, create_org, get_org, update_org, invite_admin,
         list_audit, export_audit, verify_audit, get_policy, put_policy,
         list_tokens, create_token, revoke_token, list_sessions, revoke_session, openapi_json,
+        list_catalogs, get_catalog, get_catalog_item, search_catalogs,
     ),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "account"), (name = "users"), (name = "organizations"), (name = "audit"), (name = "settings")),
+    tags((name = "catalogs"), (name = "auth"), (name = "account"), (name = "users"), (name = "organizations"), (name = "audit"), (name = "settings")),
 )]
 pub struct ApiDoc;
 
@@ -698,4 +718,86 @@ async fn revoke_session(
 ) -> Result<StatusCode> {
     service::revoke_session(&state, &actor, &reference).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The requirement catalogues, with their editions.
+#[utoipa::path(get, path = "/api/v1/catalogs", tag = "catalogs", security(("bearer" = [])), responses((status = 200, description = "OK", body = Vec<CatalogSummary>)))]
+async fn list_catalogs(ApiUser(_): ApiUser) -> Result<Json<Vec<CatalogSummary>>> {
+    let all = crate::ui::catalog::all()?;
+    Ok(Json(
+        all.catalogs.iter().map(CatalogSummary::from).collect(),
+    ))
+}
+
+/// One catalogue in full: header, groups, items, threats (the schema of
+/// `crates/medsec-catalog/data/README.md`).
+#[utoipa::path(get, path = "/api/v1/catalogs/{catalog_id}", tag = "catalogs", security(("bearer" = [])), params(("catalog_id" = String, Path)),
+    responses((status = 200, description = "OK", content_type = "application/json"), (status = 404, description = "No such catalogue", body = ErrorBody)))]
+async fn get_catalog(ApiUser(_): ApiUser, RefId(id): RefId) -> Result<Response> {
+    let all = crate::ui::catalog::all()?;
+    let c = all.get(&id).ok_or(Error::NotFound)?;
+    Ok(Json(c).into_response())
+}
+
+/// One item with its crosswalk links in both directions.
+#[utoipa::path(get, path = "/api/v1/catalogs/{catalog_id}/items/{item_id}", tag = "catalogs", security(("bearer" = [])),
+    params(("catalog_id" = String, Path), ("item_id" = String, Path)),
+    responses((status = 200, description = "OK", content_type = "application/json"), (status = 404, description = "No such item", body = ErrorBody)))]
+async fn get_catalog_item(
+    ApiUser(_): ApiUser,
+    RefPair(catalog, item): RefPair,
+) -> Result<Response> {
+    let all = crate::ui::catalog::all()?;
+    let reference = format!("{catalog}:{item}");
+    let (_, i) = all.resolve(&reference).ok_or(Error::NotFound)?;
+    let links: Vec<_> = all.links_of(&reference).map(|(l, other)| serde_json::json!({"item": other, "relation": l.relation, "confidence": l.confidence, "reason_en": l.reason_en, "source": l.source})).collect();
+    Ok(Json(serde_json::json!({"catalog": catalog, "item": i, "links": links})).into_response())
+}
+
+/// Search parameters.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogSearch {
+    /// Words to find (all of them), Korean or English.
+    pub q: String,
+    /// Only this catalogue.
+    pub catalog: Option<String>,
+}
+
+/// Items of every catalogue (or one) matching all the words, best first.
+#[utoipa::path(get, path = "/api/v1/catalog-search", tag = "catalogs", security(("bearer" = [])), params(CatalogSearch),
+    responses((status = 200, description = "OK", body = Vec<CatalogHit>), (status = 400, description = "Bad query", body = ErrorBody)))]
+async fn search_catalogs(
+    ApiUser(_): ApiUser,
+    Query(q): Query<CatalogSearch>,
+) -> Result<Json<Vec<CatalogHit>>> {
+    let all = crate::ui::catalog::all()?;
+    if let Some(c) = &q.catalog
+        && all.get(c).is_none()
+    {
+        return Err(Error::field("catalog", "invalid_choice"));
+    }
+    if q.q.chars().count() > 200 {
+        return Err(Error::Invalid(vec![
+            medsec_core::validate::FieldError::new("q", "too_long").with("max", 200),
+        ]));
+    }
+    let hits = all
+        .search(&q.q, q.catalog.as_deref())
+        .into_iter()
+        .take(200)
+        .map(|h| {
+            let (title_ko, title_en) = all
+                .resolve(&format!("{}:{}", h.catalog, h.item))
+                .map(|(_, i)| (i.title_ko.clone(), i.title_en.clone()))
+                .unwrap_or_default();
+            CatalogHit {
+                catalog: h.catalog,
+                item: h.item,
+                title_ko,
+                title_en,
+            }
+        })
+        .collect();
+    Ok(Json(hits))
 }

@@ -433,3 +433,44 @@ impl SessionOut {
         }
     }
 }
+
+/// A catalogue without its items.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogSummary {
+    pub id: String,
+    /// `regulation`, `guide`, `principles`, `standard` or `reference`.
+    pub kind: String,
+    pub title_ko: String,
+    pub title_en: String,
+    pub edition: String,
+    pub issued: Option<String>,
+    pub accepted_until: Option<String>,
+    pub default_for_new: bool,
+    pub items: usize,
+}
+
+impl From<&medsec_catalog::Catalog> for CatalogSummary {
+    fn from(c: &medsec_catalog::Catalog) -> CatalogSummary {
+        let h = &c.catalog;
+        CatalogSummary {
+            id: h.id.clone(),
+            kind: h.kind.as_str().into(),
+            title_ko: h.title_ko.clone(),
+            title_en: h.title_en.clone(),
+            edition: h.edition.clone(),
+            issued: h.issued.clone(),
+            accepted_until: h.accepted_until.clone(),
+            default_for_new: h.default_for_new,
+            items: c.item.len(),
+        }
+    }
+}
+
+/// An item a search found.
+#[derive(Serialize, ToSchema)]
+pub struct CatalogHit {
+    pub catalog: String,
+    pub item: String,
+    pub title_ko: String,
+    pub title_en: String,
+}

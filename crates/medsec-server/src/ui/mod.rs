@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod auth;
+pub mod catalog;
 mod pages;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = auth::routes(r);
     let r = pages::routes(r);
     let r = admin::routes(r);
+    let r = catalog::routes(r);
     account::routes(r)
 }
 

@@ -370,6 +370,7 @@ medsec_store::both_backends!(
     every_page_renders_in_both_languages,
     security_headers_and_errors,
     audit_page_filters_and_csv,
+    catalogue_browser_and_api,
     error_shape_and_bad_input,
     bad_forms_change_nothing,
     openapi_lists_every_route,

@@ -29,7 +29,9 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
             let path = spec
                 .path
                 .replace("{user_id}", &user_id)
-                .replace("{org_id}", &org_id);
+                .replace("{org_id}", &org_id)
+                .replace("{catalog_id}", "mfds-2019")
+                .replace("{item_id}", "1.1");
             let r = web.get(&path).await;
             if spec.path == "/audit.csv" {
                 assert_eq!(r.status, StatusCode::OK);
@@ -213,4 +215,64 @@ pub async fn audit_page_filters_and_csv(db: TestDb) {
     assert_eq!(exported.as_array().unwrap().len(), 1);
     let v = api.get("/api/v1/audit/verify").await.json();
     assert_eq!(v["intact"], true);
+}
+
+pub async fn catalogue_browser_and_api(db: TestDb) {
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    let mut web = app.browser();
+    web.login("root", ADMIN_PASSWORD).await;
+    let list = web.get("/catalogs").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body
+            .contains("의료기기 사이버보안 필수원칙 체크리스트")
+    );
+    // Korean search finds a word inside a longer one (`세션` in `세션을`).
+    let found = web.get("/catalogs?q=%EC%84%B8%EC%85%98").await;
+    assert!(
+        found.body.contains("/catalogs/mfds-2019/1.8"),
+        "{}",
+        found.body
+    );
+    let item = web.get("/catalogs/mfds-2019/1.3").await;
+    assert!(
+        item.body
+            .contains("등록되지 않은 회원 정보로 로그인 하였을 때, 접속되지 않아야 한다.")
+    );
+    assert!(item.body.contains("VVT-SW-001"));
+    assert_eq!(
+        web.get("/catalogs/mfds-2019/9.99").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        web.get("/catalogs/no-such/1.1").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // English titles after the switch.
+    web.get("/lang/en?next=/").await;
+    assert!(
+        web.get("/catalogs/mfds-2019/1.2")
+            .await
+            .body
+            .contains("No concurrent sessions")
+    );
+
+    let api = app.api_login("root", ADMIN_PASSWORD).await;
+    let list = api.get("/api/v1/catalogs").await.json();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "mfds-2019" && c["items"] == 24)
+    );
+    let hits = api
+        .get("/api/v1/catalog-search?q=session%20termination")
+        .await
+        .json();
+    assert_eq!(hits[0]["item"], "1.8");
+    let item = api.get("/api/v1/catalogs/mfds-2019/items/1.1").await.json();
+    assert_eq!(item["item"]["attachment"], "VVT-SW-001");
+    let bad = api.get("/api/v1/catalog-search?q=x&catalog=nope").await;
+    assert_eq!(bad.json()["error"]["field"], "catalog");
 }

@@ -519,3 +519,33 @@ fn help_names_every_command_and_option() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad.stderr).contains("--listen"));
 }
+
+#[test]
+fn catalogue_commands() {
+    let list = run(&["catalog", "list"]);
+    assert!(list.status.success());
+    assert!(text(&list.stdout).contains("mfds-2019"));
+    let show = run(&["catalog", "show", "mfds-2019", "1.1", "--lang", "en"]);
+    let out = text(&show.stdout);
+    assert!(
+        out.contains("Access control and authentication")
+            && out.contains("Register an authorised user on the server."),
+        "{out}"
+    );
+    let found = run(&["catalog", "search", "세션"]);
+    assert!(found.status.success() && text(&found.stdout).contains("mfds-2019:1.8"));
+    let none = run(&["catalog", "search", "xyzzy"]);
+    assert_eq!(none.status.code(), Some(1));
+    let csv = run(&["catalog", "export", "mfds-2019", "--format", "csv"]);
+    assert_eq!(text(&csv.stdout).lines().count(), 25, "header and 24 items");
+    let json = run(&["catalog", "export", "mfds-2019"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["item"].as_array().unwrap().len(), 24);
+    let bad = run(&["catalog", "show", "nope"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        text(&bad.stderr).contains("no catalogue `nope`; there are: "),
+        "{}",
+        text(&bad.stderr)
+    );
+}
