@@ -82,6 +82,18 @@ actions! {
     AuditExported = "audit.exported", true;
     BackupCreated = "backup.created", true;
     BackupRestored = "backup.restored", true;
+    DeviceCreated = "device.created", false;
+    DeviceUpdated = "device.updated", false;
+    ApplicabilityOverridden = "applicability.overridden", false;
+    ChecklistCreated = "checklist.created", false;
+    ChecklistUpdated = "checklist.updated", false;
+    ChecklistImported = "checklist.imported", false;
+    ChecklistExported = "checklist.exported", false;
+    EvidenceUploaded = "evidence.uploaded", false;
+    EvidenceDownloaded = "evidence.downloaded", false;
+    ChecklistSubmitted = "checklist.submitted", true;
+    ReviewCommented = "review.commented", false;
+    ReviewDecided = "review.decided", false;
 }
 
 impl fmt::Display for Action {

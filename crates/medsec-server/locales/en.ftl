@@ -243,6 +243,18 @@ action-settings-changed = Settings changed
 action-audit-exported = Audit log exported
 action-backup-created = Backup written
 action-backup-restored = Backup restored
+action-device-created = Device registered
+action-device-updated = Device changed
+action-applicability-overridden = Applicability decided by a user
+action-checklist-created = Checklist created
+action-checklist-updated = Checklist changed
+action-checklist-imported = Checklist imported
+action-checklist-exported = Checklist exported
+action-evidence-uploaded = Evidence uploaded
+action-evidence-downloaded = Evidence downloaded
+action-checklist-submitted = Checklist submitted (shared)
+action-review-commented = Review comment
+action-review-decided = Review decided
 
 ## Settings
 settings-title = Security settings

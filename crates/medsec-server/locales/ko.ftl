@@ -243,6 +243,18 @@ action-settings-changed = 설정 변경
 action-audit-exported = 감사 기록 내보내기
 action-backup-created = 백업 생성
 action-backup-restored = 백업 복원
+action-device-created = 기기 등록
+action-device-updated = 기기 정보 변경
+action-applicability-overridden = 적용여부 직접 판단
+action-checklist-created = 체크리스트 생성
+action-checklist-updated = 체크리스트 변경
+action-checklist-imported = 체크리스트 가져오기
+action-checklist-exported = 체크리스트 내보내기
+action-evidence-uploaded = 근거자료 업로드
+action-evidence-downloaded = 근거자료 내려받기
+action-checklist-submitted = 체크리스트 제출(공유)
+action-review-commented = 검토 의견
+action-review-decided = 검토 결과 결정
 
 ## 보안 설정
 settings-title = 보안 설정

@@ -37,6 +37,8 @@ pub(crate) enum Col {
     Int,
     OptInt,
     Bool,
+    /// Binary, base64 in the file.
+    Bytes,
 }
 
 pub(crate) struct Table {
@@ -133,6 +135,106 @@ pub(crate) const TABLES: &[Table] = &[
             ("details", Text),
             ("prev_hash", Text),
             ("hash", Text),
+        ],
+    },
+    Table {
+        name: "devices",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("product", Text),
+            ("model", Text),
+            ("software_version", Text),
+            ("profile", Text),
+            ("overrides", Text),
+            ("revision", Int),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "checklists",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("device_id", Text),
+            ("catalog", Text),
+            ("edition", Text),
+            ("workspace", Text),
+            ("revision", Int),
+            ("status", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "checklist_changes",
+        order_by: "checklist_id, revision, n",
+        columns: &[
+            ("checklist_id", Text),
+            ("revision", Int),
+            ("n", Int),
+            ("item", Text),
+            ("field", Text),
+            ("old_value", Text),
+            ("new_value", Text),
+            ("actor_id", OptText),
+            ("actor", Text),
+            ("at", Int),
+        ],
+    },
+    Table {
+        name: "evidence",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("org_id", Text),
+            ("sha256", Text),
+            ("filename", Text),
+            ("content_type", Text),
+            ("size", Int),
+            ("content", Bytes),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "submissions",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("checklist_id", Text),
+            ("org_id", Text),
+            ("reviewer_org_id", Text),
+            ("round", Int),
+            ("snapshot", Text),
+            ("status", Text),
+            ("submitted_by", Text),
+            ("submitted_at", Int),
+            ("decided_by", OptText),
+            ("decided_at", OptInt),
+        ],
+    },
+    Table {
+        name: "submission_evidence",
+        order_by: "submission_id, evidence_id",
+        columns: &[("submission_id", Text), ("evidence_id", Text)],
+    },
+    Table {
+        name: "review_comments",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("submission_id", Text),
+            ("item", Text),
+            ("org_id", Text),
+            ("author_id", OptText),
+            ("author", Text),
+            ("verdict", OptText),
+            ("body", Text),
+            ("at", Int),
         ],
     },
     Table {
@@ -241,6 +343,10 @@ macro_rules! export_table {
                         .map_or(serde_json::Value::Null, Into::into),
                     Col::Bool => serde_json::Value::from(
                         row.try_get::<bool, _>(i).map_err(db("read column"))?,
+                    ),
+                    Col::Bytes => serde_json::Value::from(
+                        data_encoding::BASE64
+                            .encode(&row.try_get::<Vec<u8>, _>(i).map_err(db("read column"))?),
                     ),
                 };
                 values.push(v);
@@ -441,6 +547,11 @@ impl Store {
                                     Some(v.as_i64().ok_or_else(bad)?)
                                 }),
                                 Col::Bool => q.bind(v.as_bool().ok_or_else(bad)?),
+                                Col::Bytes => q.bind(
+                                    data_encoding::BASE64
+                                        .decode(v.as_str().ok_or_else(bad)?.as_bytes())
+                                        .map_err(|_| bad())?,
+                                ),
                             };
                         }
                         q.execute(&mut *tx).await.map_err(db("restore row"))?;

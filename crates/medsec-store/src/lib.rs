@@ -13,6 +13,7 @@
 //! expands one method body once per backend, so each is type-checked
 //! against its own driver.
 
+pub mod assure;
 mod audit;
 pub mod backup;
 mod migrate;

@@ -14,12 +14,20 @@ struct Migration {
 }
 
 /// Every migration, oldest first. Both backends always have the same list.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "platform",
-    sqlite: include_str!("../migrations/sqlite/0001_platform.sql"),
-    postgres: include_str!("../migrations/postgres/0001_platform.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "platform",
+        sqlite: include_str!("../migrations/sqlite/0001_platform.sql"),
+        postgres: include_str!("../migrations/postgres/0001_platform.sql"),
+    },
+    Migration {
+        version: 2,
+        description: "assure",
+        sqlite: include_str!("../migrations/sqlite/0002_assure.sql"),
+        postgres: include_str!("../migrations/postgres/0002_assure.sql"),
+    },
+];
 
 /// The schema version this build expects.
 pub fn latest_version() -> i64 {

@@ -420,3 +420,4 @@ pub struct Principal {
     pub user: User,
     pub org: Organization,
 }
+pub(crate) use row;

@@ -2,6 +2,7 @@
 //! `MEDSEC_TEST_POSTGRES` is set) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod assure;
 mod audit;
 mod backup;
 mod tenancy;
