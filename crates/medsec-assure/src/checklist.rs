@@ -460,3 +460,87 @@ pub fn evaluate(
     let decisions = rules.decide(catalog, &facts, overrides);
     Checklist::build(catalogs, catalog, profile, &decisions, workspace)
 }
+
+/// Why an imported checklist was refused, with the item at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{item}: {message}")]
+pub struct ImportError {
+    pub item: String,
+    pub message: String,
+}
+
+/// What an import changes: the new workspace and the applicability
+/// decisions the user changed, each with its justification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub workspace: Workspace,
+    /// (item id, applies, justification).
+    pub overrides: Vec<(String, bool, String)>,
+}
+
+impl Import {
+    /// Checks an imported checklist (re-read from JSON or XLSX) against
+    /// the current one and computes what it changes. Nothing is applied
+    /// unless every row is valid.
+    pub fn from(
+        current: &Checklist,
+        workspace: &Workspace,
+        imported: &Checklist,
+    ) -> Result<Import, ImportError> {
+        let err = |item: &str, message: String| ImportError {
+            item: item.to_owned(),
+            message,
+        };
+        if imported.schema != SCHEMA {
+            return Err(err(
+                "schema",
+                format!("`{}` is not {SCHEMA}", imported.schema),
+            ));
+        }
+        if imported.catalog != workspace.catalog || imported.edition != workspace.edition {
+            return Err(err(
+                "catalog",
+                format!(
+                    "the file is on {} ({}), this checklist on {} ({})",
+                    imported.catalog, imported.edition, workspace.catalog, workspace.edition
+                ),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut ws = workspace.clone();
+        let mut overrides = Vec::new();
+        for row in &imported.rows {
+            if !seen.insert(row.id.as_str()) {
+                return Err(err(&row.id, "appears twice".into()));
+            }
+            let Some(slot) = ws.items.get_mut(&row.id) else {
+                return Err(err(
+                    &row.id,
+                    format!("is not an item of {}", workspace.catalog),
+                ));
+            };
+            *slot = row.content.clone();
+            let now = current.rows.iter().find(|r| r.id == row.id);
+            let changed = now.is_some_and(|r| r.applies != row.applies);
+            let new_justification = row
+                .justification
+                .as_deref()
+                .map(str::trim)
+                .filter(|j| !j.is_empty());
+            let old_justification = now.and_then(|r| r.justification.as_deref());
+            if changed || (new_justification.is_some() && new_justification != old_justification) {
+                let Some(j) = new_justification else {
+                    return Err(err(
+                        &row.id,
+                        "적용여부 was changed without a justification (write why in the reason column)".into(),
+                    ));
+                };
+                overrides.push((row.id.clone(), row.applies, j.to_owned()));
+            }
+        }
+        Ok(Import {
+            workspace: ws,
+            overrides,
+        })
+    }
+}

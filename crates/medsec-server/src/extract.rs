@@ -148,6 +148,99 @@ fn check_origin(parts: &Parts) -> Result<(), Error> {
     }
 }
 
+/// Checks the `_csrf` field of a form that is not URL-encoded (a file
+/// upload), with the same rules as [`CsrfForm`].
+pub fn check_csrf(parts: &Parts, given: &str) -> Result<(), Error> {
+    check_origin(parts)?;
+    csrf_matches(&expected_csrf(parts), given)
+}
+
+fn expected_csrf(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ExpectedCsrf>()
+        .map(|e| e.0.clone())
+        .or_else(|| cookie(parts, CSRF_COOKIE).map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn csrf_matches(expected: &str, given: &str) -> Result<(), Error> {
+    if expected.is_empty()
+        || !medsec_core::credential::constant_time_eq(given.as_bytes(), expected.as_bytes())
+    {
+        return Err(Error::Csrf);
+    }
+    Ok(())
+}
+
+/// An uploaded file from a `multipart/form-data` form whose `_csrf` field
+/// matches the expected token (checked like [`CsrfForm`]). A request that
+/// is not multipart is still checked for its token first, so a forged
+/// request is refused as forged whatever its encoding. The route sets the
+/// size limit with `DefaultBodyLimit`.
+pub struct CsrfUpload {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+impl FromRequest<AppState> for CsrfUpload {
+    type Rejection = Error;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Error> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let (parts, bytes) = body_bytes(req, state).await?;
+            let given: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or(CsrfField {
+                csrf: String::new(),
+            });
+            check_csrf(&parts, &given.csrf)?;
+            return Err(Error::field("file", "required"));
+        }
+        let (parts, body) = req.into_parts();
+        let origin = check_origin(&parts);
+        let expected = expected_csrf(&parts);
+        let req = Request::from_parts(parts, body);
+        let mut form = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| Error::BadRequest {
+                code: "invalid_upload",
+                detail: e.body_text(),
+            })?;
+        let upload_error = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge
+            } else {
+                Error::BadRequest {
+                    code: "invalid_upload",
+                    detail: e.body_text(),
+                }
+            }
+        };
+        let mut csrf = String::new();
+        let mut file = None;
+        while let Some(field) = form.next_field().await.map_err(upload_error)? {
+            match field.name() {
+                Some("_csrf") => csrf = field.text().await.map_err(upload_error)?,
+                Some("file") => {
+                    let filename = field.file_name().unwrap_or("upload").to_owned();
+                    let bytes = field.bytes().await.map_err(upload_error)?;
+                    file = Some(CsrfUpload {
+                        filename,
+                        bytes: bytes.to_vec(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        origin?;
+        csrf_matches(&expected, &csrf)?;
+        file.ok_or_else(|| Error::field("file", "required"))
+    }
+}
+
 /// A URL-encoded form body whose `_csrf` field matches the expected token.
 /// Every state-changing UI route takes its input through this extractor.
 pub struct CsrfForm<T>(pub T);

@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod assure;
 pub mod auth;
 pub mod clock;
 pub mod error;

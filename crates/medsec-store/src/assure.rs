@@ -140,6 +140,9 @@ pub struct ChecklistEdit {
     pub changes: Vec<(String, String, String, String)>,
     pub actor_id: Option<String>,
     pub actor: String,
+    /// New applicability overrides of the checklist's device, saved in the
+    /// same transaction (an import): (device revision, overrides JSON).
+    pub device_overrides: Option<(i64, String)>,
 }
 
 /// A file to keep as evidence.
@@ -317,6 +320,14 @@ impl Store {
                 return Err(StoreError::Conflict { what: "checklist (changed by someone else meanwhile; reload)" });
             }
             let next = rev + 1;
+            if let Some((device_rev, overrides)) = &edit.device_overrides {
+                let n = sqlx::query("UPDATE devices SET overrides = $1, revision = revision + 1, updated_at = $2 WHERE org_id = $3 AND revision = $4 AND id = (SELECT device_id FROM checklists WHERE id = $5)")
+                    .bind(overrides).bind(now.0).bind(org_id).bind(device_rev).bind(id)
+                    .execute(&mut *tx).await.map_err(db("update device overrides"))?.rows_affected();
+                if n != 1 {
+                    return Err(StoreError::Conflict { what: "device (changed by someone else meanwhile; reload)" });
+                }
+            }
             sqlx::query("UPDATE checklists SET workspace = $1, revision = $2, updated_at = $3 WHERE id = $4")
                 .bind(&edit.workspace).bind(next).bind(now.0).bind(id)
                 .execute(&mut *tx).await.map_err(db("update checklist"))?;

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod config;
+mod device;
 mod progress;
 
 use std::io::Write;
@@ -61,6 +62,15 @@ enum Command {
     /// Requirement catalogues: MFDS checklists, KISA guide, IMDRF N60, crosswalk.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Organisations: list, create.
+    #[command(subcommand)]
+    Org(device::OrgCommand),
+    /// Devices: register a device version from its profile, list, applicability.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
+    /// MFDS checklists of devices: start, list gaps, export.
+    #[command(subcommand)]
+    Checklist(device::ChecklistCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -165,6 +175,16 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // The reader of our output went away (`medsec … | head`): stop
+        // quietly, as other Unix tools do.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // Print the whole chain once: what failed and why.
             eprintln!("error: {e:#}");
@@ -181,6 +201,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Restore(args) => restore(args).await,
         Command::Audit(AuditCommand::Verify(args)) => verify(args).await,
         Command::Catalog(cmd) => catalog::run(cmd),
+        Command::Org(cmd) => device::run_org(cmd).await,
+        Command::Device(cmd) => device::run_device(cmd).await,
+        Command::Checklist(cmd) => device::run_checklist(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);
@@ -205,7 +228,7 @@ fn init_logging(format: &str) {
     }
 }
 
-async fn open_store(config: &Config) -> Result<Store> {
+pub(crate) async fn open_store(config: &Config) -> Result<Store> {
     if config.database.is_none() {
         create_private_dir(&config.data_dir)?;
     }
@@ -227,7 +250,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-async fn app_state(config: &Config, store: Store) -> Result<AppState> {
+pub(crate) async fn app_state(config: &Config, store: Store) -> Result<AppState> {
     let mut sc = ServerConfig::new(config.data_dir.clone());
     sc.body_limit = config.body_limit;
     sc.display_offset_minutes = config.display_offset_minutes;
@@ -364,7 +387,7 @@ fn read_password(path: &Path) -> Result<String> {
     Ok(line)
 }
 
-fn cli_audit(action: Action) -> AuditEntry {
+pub(crate) fn cli_audit(action: Action) -> AuditEntry {
     AuditEntry {
         at: medsec_core::Timestamp::now(),
         org_id: None,

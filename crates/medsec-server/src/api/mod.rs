@@ -3,6 +3,7 @@
 //! session tokens from `POST /api/v1/auth/login`, or API tokens), one
 //! error body shape, and an OpenAPI 3.1 document at `/api/v1/openapi.json`.
 
+mod assure;
 mod types;
 
 use axum::Json;
@@ -26,6 +27,7 @@ use crate::state::AppState;
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
+    let r = assure::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -189,7 +191,9 @@ impl utoipa::Modify for BearerAuth {
 /// The OpenAPI 3.1 document of this API.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "auth", responses((status = 200, description = "The OpenAPI document")))]
 async fn openapi_json() -> Response {
-    match ApiDoc::openapi().to_json() {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(assure::AssureDoc::openapi());
+    match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();
             res.headers_mut().insert(

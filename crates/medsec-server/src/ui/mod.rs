@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod assure;
 mod auth;
 pub mod catalog;
 mod pages;
@@ -32,6 +33,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = pages::routes(r);
     let r = admin::routes(r);
     let r = catalog::routes(r);
+    let r = assure::routes(r);
     account::routes(r)
 }
 
@@ -48,6 +50,10 @@ pub struct Nav {
     pub org_name: String,
     pub is_admin: bool,
     pub is_operator_admin: bool,
+    /// Manufacturers keep devices and checklists.
+    pub is_manufacturer: bool,
+    /// Manufacturers and regulators see reviews.
+    pub sees_reviews: bool,
 }
 
 /// What every page template needs: language, user, CSRF token, title.
@@ -158,6 +164,8 @@ pub async fn page(
             org_name: actor.org.name.clone(),
             is_admin: actor.has(Permission::ManageUsers),
             is_operator_admin: actor.is_operator_admin(),
+            is_manufacturer: actor.org.kind == OrgKind::Manufacturer,
+            sees_reviews: matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator),
         }),
         csrf,
         idle_secs: policy.idle_timeout_secs,
@@ -226,6 +234,12 @@ impl Errors {
 
     pub fn get(&self, field: &str) -> Option<&String> {
         self.0.get(field)
+    }
+
+    /// Every message, as "field: message" (for forms whose fields are
+    /// nested, like a checklist item's).
+    pub fn all(&self) -> Vec<String> {
+        self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect()
     }
 
     pub fn has(&self, field: &str) -> bool {

@@ -12,6 +12,7 @@ use crate::{ADMIN_PASSWORD, Browser, Res, TestApp};
 /// Organisation B's objects, which A's users must not reach.
 struct Victim {
     org_id: String,
+    assure: crate::assure::Sample,
     user_id: String,
     token_id: String,
     session_ref: String,
@@ -43,6 +44,11 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "lang" => "en".into(),
         "catalog_id" => "mfds-2019".into(),
         "item_id" => "1.1".into(),
+        "device_id" => v.assure.device.clone(),
+        "checklist_id" => v.assure.checklist.clone(),
+        "evidence_id" => v.assure.evidence.clone(),
+        "submission_id" => v.assure.submission.clone(),
+        "format" => "json".into(),
         other => panic!(
             "the isolation test does not know the path parameter {{{other}}}: add it to victim_param"
         ),
@@ -51,14 +57,16 @@ fn victim_param(v: &Victim, name: &str) -> String {
 
 /// Path parameters that name data every organisation shares (the
 /// requirement catalogues): there is nothing of B's to hide behind them.
-const SHARED_PARAMS: &[&str] = &["{catalog_id}", "{item_id}", "{lang}"];
+const SHARED_PARAMS: &[&str] = &["{catalog_id}", "{item_id}", "{lang}", "{format}"];
 
 fn missing_param(name: &str) -> String {
     match name {
         "catalog_id" => "no-such-catalogue".into(),
-        "item_id" => "9.99".into(),
+        // The same item as B's: only the owned object differs.
+        "item_id" => "1.1".into(),
         "session_id" => "0123456789abcdef".into(),
         "lang" => "en".into(),
+        "format" => "json".into(),
         _ => "00000000-0000-4000-8000-000000000000".into(),
     }
 }
@@ -67,9 +75,17 @@ fn missing_param(name: &str) -> String {
 fn json_body(spec: &RouteSpec) -> Option<serde_json::Value> {
     match spec.method {
         Method::GET | Method::DELETE => None,
-        _ => Some(
-            serde_json::json!({"name": "hijacked", "display_name": "hijacked", "role": "viewer", "status": "disabled", "enabled": false, "username": "intruder", "kind": "hospital", "scopes": ["read"], "days": 1, "code": "000000", "password": "x", "current_password": "x", "new_password": "Hijack-Pass-1"}),
-        ),
+        _ => {
+            let profile: serde_json::Value = toml::from_str(include_str!(
+                "../../../medsec-assure/fixtures/devices/ecg-gateway.toml"
+            ))
+            .unwrap();
+            Some(
+                serde_json::json!({"name": "hijacked", "display_name": "hijacked", "role": "viewer", "status": "disabled", "enabled": false, "username": "intruder", "kind": "hospital", "scopes": ["read"], "days": 1, "code": "000000", "password": "x", "current_password": "x", "new_password": "Hijack-Pass-1",
+                    "profile": profile, "revision": 1, "reference": "mfds-2019:1.6", "applies": true, "justification": "hijacked justification", "catalog": "mfds-2019",
+                    "content": {"methods": ["hijacked"]}, "reviewer_org": "00000000-0000-4000-8000-000000000000", "item": "1.1", "verdict": "conforming", "body": "hijacked", "decision": "accepted"}),
+            )
+        }
     }
 }
 
@@ -81,6 +97,24 @@ const FORM_FIELDS: &[(&str, &str)] = &[
     ("enabled", "false"),
     ("username", "intruder"),
     ("display_name", "x"),
+    // Premarket forms: complete enough to reach the object they name.
+    ("revision", "1"),
+    ("reference", "mfds-2019:1.6"),
+    ("justification", "hijacked justification"),
+    ("catalog", "mfds-2019"),
+    ("format", "toml"),
+    (
+        "profile",
+        include_str!("../../../medsec-assure/fixtures/devices/ecg-gateway.toml"),
+    ),
+    ("methods", "hijacked"),
+    ("tester", "intruder"),
+    ("on", "2026-01-01"),
+    ("result", "pass"),
+    ("item", "1.1"),
+    ("verdict", "conforming"),
+    ("body", "hijacked"),
+    ("decision", "accepted"),
 ];
 
 async fn snapshot(app: &TestApp, v: &Victim) -> String {
@@ -95,7 +129,17 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         .into_iter()
         .map(|s| (s.id_hash, s.expires_at))
         .collect();
-    format!("{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}")
+    let devices = s.list_devices(&v.org_id).await.unwrap();
+    let checklists = s.list_checklists(&v.org_id, None).await.unwrap();
+    let evidence = s.list_evidence(&v.org_id).await.unwrap();
+    let submissions = s.list_submissions(&v.org_id).await.unwrap();
+    let thread = s
+        .review_thread(&v.org_id, &v.assure.checklist)
+        .await
+        .unwrap();
+    format!(
+        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}"
+    )
 }
 
 /// Removes what legitimately differs between two error pages of one user.
@@ -141,7 +185,26 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         .await
         .json();
     let sessions = bob.get("/api/v1/sessions").await.json();
+    // B's premarket records, submitted to B's regulator.
+    let b_regulator = app
+        .add_org(
+            &root,
+            "Zeta Regulator",
+            "regulator",
+            "zetareg",
+            "Spruce-Pass-1234",
+        )
+        .await;
+    let assure = crate::assure::sample_in(
+        &app,
+        &b_org,
+        &b_regulator,
+        "Zeta-Marker Pump",
+        "zeta-evidence-marker.pdf",
+    )
+    .await;
     let victim = Victim {
+        assure,
         org_id: b_org.clone(),
         user_id: b_user.clone(),
         token_id: tok["info"]["id"].as_str().unwrap().to_owned(),
@@ -151,6 +214,7 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
             "bobmarker".into(),
             "zetauser".into(),
             "zeta-token-marker".into(),
+            "zeta-evidence-marker".into(),
             b_org.clone(),
             b_user.clone(),
         ],
@@ -164,10 +228,29 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
     let alice_api = app.api_login("alice", "Aspen-Pass-123").await;
     app.add_user(&alice_api, "aeditor", "editor", "Larch-Pass-123")
         .await;
+    // Another manufacturer and another regulator, who have premarket pages.
+    app.add_org(
+        &root,
+        "Alpha Devices",
+        "manufacturer",
+        "amaker",
+        "Poplar-Pass-123",
+    )
+    .await;
+    app.add_org(
+        &root,
+        "Alpha Regulator",
+        "regulator",
+        "areg",
+        "Willow-Pass-123",
+    )
+    .await;
     let mut checked = 0;
     for (who, password, operator, scope) in [
         ("alice", "Aspen-Pass-123", false, "admin"),
         ("aeditor", "Larch-Pass-123", false, "write"),
+        ("amaker", "Poplar-Pass-123", false, "admin"),
+        ("areg", "Willow-Pass-123", false, "admin"),
         ("root", ADMIN_PASSWORD, true, "admin"),
     ] {
         // An API token rather than an API session: an administrator's web
@@ -237,6 +320,10 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
                     &victim.user_id,
                     &victim.token_id,
                     &victim.session_ref,
+                    &victim.assure.device,
+                    &victim.assure.checklist,
+                    &victim.assure.evidence,
+                    &victim.assure.submission,
                     "00000000-0000-4000-8000-000000000000",
                     "0123456789abcdef",
                 ];

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod api;
+mod assure;
 mod auth;
 mod browser;
 mod interop;
@@ -11,6 +12,7 @@ mod isolation;
 mod pages;
 
 use api::*;
+use assure::*;
 use auth::*;
 use browser::*;
 use interop::*;
@@ -48,6 +50,8 @@ pub struct Res {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (downloads).
+    pub bytes: Vec<u8>,
 }
 
 impl Res {
@@ -110,6 +114,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -213,6 +218,11 @@ impl TestApp {
             .await
             .unwrap();
         v["organization"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A PUT with a JSON body through an API client.
+    pub async fn api_call_put(&self, api: &Api<'_>, path: &str, body: serde_json::Value) -> Res {
+        api.call(Method::PUT, path, Some(body)).await
     }
 
     /// Every audit record, oldest first.
@@ -345,6 +355,34 @@ impl Browser<'_> {
         res
     }
 
+    /// Uploads a file as a `multipart/form-data` form with the CSRF token.
+    pub async fn upload(&mut self, path: &str, filename: &str, content: &[u8]) -> Res {
+        let boundary = "----medsec-test-boundary-7d1a";
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, "null")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let res = self.app.send(req).await;
+        self.absorb(&res);
+        res
+    }
+
     /// Logs in through the login page; returns the final response.
     pub async fn login(&mut self, username: &str, password: &str) -> Res {
         self.get("/login").await;
@@ -382,4 +420,6 @@ medsec_store::both_backends!(
     browser_idle_timeout,
     browser_language_switch,
     browser_org_isolation,
+    assure_review_round_trip,
+    assure_api,
 );

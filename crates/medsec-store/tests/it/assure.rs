@@ -44,6 +44,7 @@ fn edit(workspace: &str, item: &str) -> ChecklistEdit {
         )],
         actor_id: None,
         actor: "kim".into(),
+        device_overrides: None,
     }
 }
 
