@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use medsec_catalog::{Catalog, Catalogs};
+
 use serde::{Deserialize, Serialize};
 
 use crate::profile::{Profile, Purpose, SecurityLevel};
@@ -541,6 +542,92 @@ impl Import {
         Ok(Import {
             workspace: ws,
             overrides,
+        })
+    }
+}
+
+/// A checklist carried to another edition along the crosswalk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carried {
+    pub workspace: Workspace,
+    /// For each item of the new edition, the old items it was filled from.
+    pub sources: BTreeMap<String, Vec<String>>,
+    /// Items of the new edition no old item reaches: still to be done.
+    pub gaps: Vec<String>,
+}
+
+impl Workspace {
+    /// Carries this workspace to edition `to` (e.g. a 2019 checklist to
+    /// 2024): each new item starts from the catalogue's prefill and takes
+    /// the methods, standards and documents (with their evidence) of the
+    /// old items the crosswalk links to it. Test criteria and steps carry
+    /// over only where the new edition gives none, marked in the note as
+    /// carried, since they were written for the old requirement; test
+    /// records do not carry (they tested the old requirement).
+    pub fn carry(
+        &self,
+        catalogs: &Catalogs,
+        to: &str,
+        profile: &Profile,
+    ) -> Result<Carried, PrefillError> {
+        let mut ws = Workspace::prefill(catalogs, to, profile)?;
+        let carry = catalogs
+            .carry_over(&self.catalog, to)
+            .ok_or_else(|| PrefillError::UnknownCatalog(self.catalog.clone()))?;
+        let mut sources: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (from, targets) in &carry.mapped {
+            for t in targets {
+                let list = sources.entry(t.clone()).or_default();
+                if !list.contains(from) {
+                    list.push(from.clone());
+                }
+            }
+        }
+        for (target, froms) in &sources {
+            let Some(content) = ws.items.get_mut(target) else {
+                continue;
+            };
+            let mut carried_steps = false;
+            for from in froms {
+                let Some(old) = self.items.get(from) else {
+                    continue;
+                };
+                for m in &old.methods {
+                    if !content.methods.contains(m) {
+                        content.methods.push(m.clone());
+                    }
+                }
+                for s in &old.standards {
+                    if !content.standards.contains(s) {
+                        content.standards.push(s.clone());
+                    }
+                }
+                for a in &old.attachments {
+                    if !content.attachments.iter().any(|b| b.document == a.document) {
+                        content.attachments.push(a.clone());
+                    }
+                }
+                if content.test_criterion.is_none() && old.test_criterion.is_some() {
+                    content.test_criterion = old.test_criterion.clone();
+                    carried_steps = true;
+                }
+                if content.test_method.is_empty() && !old.test_method.is_empty() {
+                    content.test_method = old.test_method.clone();
+                    carried_steps = true;
+                }
+            }
+            let mut note = format!("{} {}에서 옮겨 옴.", self.catalog, froms.join(", "));
+            if carried_steps {
+                note.push_str(
+                    " 시험기준과 시험방법은 이전 판의 것이므로 이 요구사항에 맞게 확인하십시오.",
+                );
+            }
+            content.note = Some(note);
+        }
+        Ok(Carried {
+            workspace: ws,
+            sources,
+            gaps: carry.gaps,
         })
     }
 }

@@ -464,3 +464,49 @@ fn prefill_names_this_device_and_refuses_non_checklists() {
     let ws = Workspace::prefill(catalogs(), "mfds-2024", &profile).unwrap();
     assert_eq!(ws.items.len(), 35);
 }
+
+#[test]
+fn a_2019_checklist_carries_to_2024_with_its_documents_and_gaps() {
+    let profile = fixture("ecg-gateway");
+    let mut old = Workspace::prefill(catalogs(), "mfds-2019", &profile).unwrap();
+    let evidence = EvidenceRef {
+        id: "e1".into(),
+        sha256: "ab".repeat(32),
+        filename: "VVT-SW-001.pdf".into(),
+    };
+    let item = old.items.get_mut("1.9").unwrap();
+    item.attachments.push(Attachment {
+        document: "VVT-SW-009".into(),
+        evidence: Some(evidence),
+    });
+    item.tests.push(TestRecord {
+        by: "kim".into(),
+        on: "2026-01-02".into(),
+        result: TestResult::Pass,
+        note: String::new(),
+        evidence: None,
+    });
+    let carried = old.carry(catalogs(), "mfds-2024", &profile).unwrap();
+    // 1.9 (password rules) becomes IA-05 with its document and steps.
+    assert_eq!(carried.sources["IA-05"], ["1.9"]);
+    let ia05 = &carried.workspace.items["IA-05"];
+    assert_eq!(ia05.attachments[0].document, "VVT-SW-009");
+    assert!(
+        ia05.tests.is_empty(),
+        "test records tested the old requirement"
+    );
+    assert!(!ia05.test_method.is_empty());
+    assert!(
+        ia05.note
+            .as_deref()
+            .unwrap()
+            .contains("mfds-2019 1.9에서 옮겨 옴")
+    );
+    // 1.1, 1.3 and 1.4 all reach IA-01.
+    assert_eq!(carried.sources["IA-01"], ["1.1", "1.3", "1.4"]);
+    // Requirements new in 2024 stay empty and are listed.
+    assert!(carried.gaps.contains(&"IA-08".to_owned()));
+    assert!(!carried.sources.contains_key("IA-08"));
+    assert_eq!(carried.workspace.catalog, "mfds-2024");
+    assert_eq!(carried.workspace.items.len(), 35);
+}

@@ -54,8 +54,8 @@ pub enum Lang {
 pub struct Options {
     pub lang: Lang,
     /// The date printed as the date of preparation and stored as the PDF's
-    /// creation date, as (year, month, day). `None` prints no date, which
-    /// keeps the output byte for byte the same for the same checklist.
+    /// creation date, as (year, month, day). `None` prints and stores no
+    /// date. Either way the same checklist gives the same bytes.
     pub generated: Option<(i32, u8, u8)>,
     /// Produce the PDF even when some characters have no glyph in any
     /// loaded font (they show as empty boxes). By default that is an error,
@@ -107,6 +107,18 @@ pub enum PdfError {
         chars.iter().map(|c| format!("{c:?} (U+{:04X})", u32::from(*c))).collect::<Vec<_>>().join(", ")
     )]
     MissingGlyphs { chars: Vec<char> },
+}
+
+impl PdfError {
+    /// Whether the checklist or the options are at fault (a character no
+    /// font has, an impossible date), not the installation: a server
+    /// answers these as a client error with this message.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            PdfError::MissingGlyphs { .. } | PdfError::InvalidDate { .. }
+        )
+    }
 }
 
 fn paths(p: &[PathBuf]) -> String {
@@ -167,18 +179,26 @@ fn compile(
         ChecklistWorld::new(fonts, template, data, today).ok_or_else(|| PdfError::Layout {
             messages: vec!["the template's virtual path is invalid".to_owned()],
         })?;
-    let warned = typst::compile::<PagedDocument>(&world);
-    let warnings = warned
-        .warnings
-        .iter()
-        .map(|d| describe(&world, d))
-        .collect();
+    let out = compile_in(&world, options, today, ident);
+    // Age Typst's process-wide caches after every compilation, failed ones
+    // too, so entries no later render uses are dropped.
+    typst::comemo::evict(CACHE_MAX_AGE);
+    out
+}
+
+fn compile_in(
+    world: &ChecklistWorld<'_>,
+    options: &Options,
+    today: Option<Datetime>,
+    ident: String,
+) -> Result<Rendered, PdfError> {
+    let warned = typst::compile::<PagedDocument>(world);
+    let warnings = warned.warnings.iter().map(|d| describe(world, d)).collect();
     let document = warned.output.map_err(|errors| PdfError::Layout {
-        messages: errors.iter().map(|d| describe(&world, d)).collect(),
+        messages: errors.iter().map(|d| describe(world, d)).collect(),
     })?;
     let missing = missing_glyphs(&document);
     if !missing.is_empty() && !options.allow_missing_glyphs {
-        typst::comemo::evict(CACHE_MAX_AGE);
         return Err(PdfError::MissingGlyphs { chars: missing });
     }
     let pdf_options = PdfOptions {
@@ -188,18 +208,18 @@ fn compile(
         ..PdfOptions::default()
     };
     let pdf = typst_pdf::pdf(&document, &pdf_options).map_err(|errors| PdfError::Export {
-        messages: errors.iter().map(|d| describe(&world, d)).collect(),
-    });
-    typst::comemo::evict(CACHE_MAX_AGE);
+        messages: errors.iter().map(|d| describe(world, d)).collect(),
+    })?;
     Ok(Rendered {
-        pdf: pdf?,
+        pdf,
         pages: document.pages().len(),
         missing_glyphs: missing,
         warnings,
     })
 }
 
-/// A diagnostic as one line: `checklist.typ:12:5: error: message (hint: …)`.
+/// A diagnostic as one line: `checklist.typ:12:5: message (hint: …)`,
+/// warnings marked `warning:`.
 fn describe(world: &ChecklistWorld<'_>, d: &SourceDiagnostic) -> String {
     let mut out = String::new();
     if let Some(id) = d.span.id() {

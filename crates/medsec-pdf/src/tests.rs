@@ -355,6 +355,7 @@ fn the_date_of_preparation_is_printed_and_output_is_deterministic() {
     };
     let err = render_with(&list, fonts(), &bad).unwrap_err();
     assert!(matches!(err, PdfError::InvalidDate { .. }), "{err}");
+    assert!(err.is_input_error());
 }
 
 #[test]
@@ -367,6 +368,7 @@ fn characters_without_a_glyph_are_an_error_unless_allowed() {
         other => panic!("{other}"),
     }
     assert!(err.to_string().contains("U+E000"), "{err}");
+    assert!(err.is_input_error());
     let allowed = Options {
         allow_missing_glyphs: true,
         ..Options::default()
@@ -455,6 +457,7 @@ fn fonts_are_shared_and_korean_is_required() {
 
     let err = Fonts::from_paths(&[PathBuf::from("/nonexistent/font.ttf")]).unwrap_err();
     assert!(matches!(err, PdfError::FontRead { .. }), "{err}");
+    assert!(!err.is_input_error());
     assert!(err.to_string().contains("/nonexistent/font.ttf"), "{err}");
 
     let not_a_font = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");

@@ -545,3 +545,6 @@ review-reply = Answer
 verdict-conforming = Conforming
 verdict-needs-work = Changes needed
 review-general = General comments
+checklist-carry = Carry to { $to }
+checklist-carried = Carried over from the previous edition. { $count } requirements no item of the previous edition reaches, to write from scratch:
+verdict-none = (comment without a verdict)

@@ -545,3 +545,6 @@ review-reply = 답변하기
 verdict-conforming = 적합
 verdict-needs-work = 보완 요청
 review-general = 전체 의견
+checklist-carry = { $to } 판으로 옮기기
+checklist-carried = 이전 판의 내용을 옮겼습니다. 이전 판의 어떤 항목과도 연결되지 않아 새로 작성해야 하는 요구사항 { $count }개:
+verdict-none = (판정 없이 의견만)

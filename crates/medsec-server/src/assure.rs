@@ -314,6 +314,49 @@ pub async fn checklist_create(
         .await?)
 }
 
+/// Carries a checklist to another edition (a 2019 checklist to 2024) as
+/// a new checklist of the same device; returns it with the items of the
+/// new edition no old item reaches.
+pub async fn checklist_carry(
+    state: &AppState,
+    by: &By,
+    id: &str,
+    to: &str,
+) -> Result<(ChecklistRow, Vec<String>)> {
+    by.manufacturer()?;
+    let old = checklist(state, &by.org_id, id).await?;
+    if old.row.catalog == to {
+        return Err(format_error(
+            "catalog",
+            format!("the checklist is already on {to}"),
+        ));
+    }
+    let catalogs = catalogs()?;
+    let carried = old
+        .workspace
+        .carry(catalogs, to, &old.device.profile)
+        .map_err(|e| format_error("catalog", e))?;
+    let json =
+        serde_json::to_string(&carried.workspace).map_err(|e| Error::Internal(e.to_string()))?;
+    let now = state.now();
+    let audit = by.audit(now, Action::ChecklistCreated).details(
+        serde_json::json!({"carried_from": id, "from": old.row.catalog, "gaps": carried.gaps}),
+    );
+    let row = state
+        .store
+        .create_checklist(
+            &by.org_id,
+            &old.row.device_id,
+            to,
+            &carried.workspace.edition,
+            &json,
+            now,
+            audit,
+        )
+        .await?;
+    Ok((row, carried.gaps))
+}
+
 fn view(row: ChecklistRow, device: Device) -> Result<ChecklistView> {
     let workspace: Workspace = serde_json::from_str(&row.workspace)
         .map_err(|e| Error::Internal(format!("stored workspace of {}: {e}", row.id)))?;
@@ -861,7 +904,14 @@ pub async fn export(
                 tokio::task::spawn_blocking(move || medsec_pdf::render(&list, l, &fonts))
                     .await
                     .map_err(|e| Error::Internal(e.to_string()))?
-                    .map_err(|e| Error::Internal(format!("pdf: {e}")))?,
+                    .map_err(|e| {
+                        // Text the font cannot show is the user's to fix.
+                        if e.is_input_error() {
+                            format_error("pdf", e)
+                        } else {
+                            Error::Internal(format!("pdf: {e}"))
+                        }
+                    })?,
                 "application/pdf",
             )
         }

@@ -328,7 +328,9 @@ impl Store {
                     return Err(StoreError::Conflict { what: "device (changed by someone else meanwhile; reload)" });
                 }
             }
-            sqlx::query("UPDATE checklists SET workspace = $1, revision = $2, updated_at = $3 WHERE id = $4")
+            // A change after acceptance makes a new draft: the accepted version
+            // stays in its submission, and the change needs a new review.
+            sqlx::query("UPDATE checklists SET workspace = $1, revision = $2, updated_at = $3, status = CASE WHEN status = 'accepted' THEN 'draft' ELSE status END WHERE id = $4")
                 .bind(&edit.workspace).bind(next).bind(now.0).bind(id)
                 .execute(&mut *tx).await.map_err(db("update checklist"))?;
             for (n, (item, field, old, new)) in edit.changes.iter().enumerate() {

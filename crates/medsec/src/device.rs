@@ -33,6 +33,19 @@ pub enum ChecklistCommand {
     Gaps(DeviceArgs),
     /// Write the device's checklist as XLSX, PDF, HTML or JSON.
     Export(ExportArgs),
+    /// Carry the device's checklist to another edition (2019 to 2024) and list what is new.
+    Carry(CarryArgs),
+}
+
+#[derive(Args)]
+pub struct CarryArgs {
+    #[command(flatten)]
+    org: OrgArgs,
+    #[arg(long)]
+    device: String,
+    /// The edition to carry to.
+    #[arg(long, default_value = "mfds-2024")]
+    to: String,
 }
 
 #[derive(Args)]
@@ -256,6 +269,37 @@ pub async fn run_checklist(cmd: ChecklistCommand) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        ChecklistCommand::Carry(args) => {
+            let (state, by) = open(&args.org).await?;
+            let view = assure::checklist_of_device(&state, &by.org_id, &args.device)
+                .await
+                .map_err(report)?;
+            let (row, gaps) = assure::checklist_carry(&state, &by, &view.row.id, &args.to)
+                .await
+                .map_err(report)?;
+            writeln!(
+                std::io::stdout(),
+                "{}\t{} ({}) from {} ({})",
+                row.id,
+                row.catalog,
+                row.edition,
+                view.row.catalog,
+                view.row.edition
+            )?;
+            for g in &gaps {
+                writeln!(
+                    std::io::stdout(),
+                    "{g}\tnew: no item of {} reaches it",
+                    view.row.catalog
+                )?;
+            }
+            eprintln!(
+                "{} requirements of {} to write from scratch",
+                gaps.len(),
+                row.catalog
+            );
+            Ok(ExitCode::SUCCESS)
         }
         ChecklistCommand::Export(args) => {
             let (state, by) = open(&args.org).await?;

@@ -94,6 +94,12 @@ pub fn routes(r: Routes) -> Routes {
             "/api/v1/checklists/{checklist_id}/submit",
             post(submit),
         )
+        .api(
+            User,
+            Method::POST,
+            "/api/v1/checklists/{checklist_id}/carry",
+            post(carry),
+        )
         .api(User, Method::GET, "/api/v1/evidence", get(list_evidence))
         .api(
             User,
@@ -536,6 +542,26 @@ async fn submit(
     Ok((StatusCode::CREATED, Json(submission_json(&s))))
 }
 
+/// Carries the checklist to another edition (2019 to 2024) as a new
+/// checklist of the device; lists the new edition's items no old item
+/// reaches.
+#[utoipa::path(post, path = "/api/v1/checklists/{checklist_id}/carry", tag = "assure", security(("bearer" = [])), params(("checklist_id" = String, Path)), request_body = NewChecklistBody,
+    responses((status = 201, description = "Carried", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A checklist on that edition exists", body = ErrorBody)))]
+async fn carry(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<NewChecklistBody>,
+) -> Result<(StatusCode, Json<Value>)> {
+    let by = maker(&state, &actor, true).await?;
+    let to = body.catalog.unwrap_or_else(|| "mfds-2024".to_owned());
+    let (row, gaps) = svc::checklist_carry(&state, &by, &id, &to).await?;
+    let v = svc::checklist(&state, &by.org_id, &row.id).await?;
+    let mut out = checklist_json(&v);
+    out["new_in_edition"] = json!(gaps);
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
 /// The organisation's evidence files.
 #[utoipa::path(get, path = "/api/v1/evidence", tag = "assure", security(("bearer" = [])),
     responses((status = 200, description = "OK", content_type = "application/json"), (status = 403, description = "Not a manufacturer", body = ErrorBody)))]
@@ -715,7 +741,7 @@ async fn decide(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list_devices, create_device, get_device, update_device, applicability, set_override, create_checklist, get_checklist, update_item, history, export, import, submit, list_evidence, upload_evidence, download_evidence, list_submissions, get_submission, comment, decide),
+    paths(list_devices, create_device, get_device, update_device, applicability, set_override, create_checklist, get_checklist, update_item, history, export, import, submit, carry, list_evidence, upload_evidence, download_evidence, list_submissions, get_submission, comment, decide),
     components(schemas(ProfileBody, OverrideBody, NewChecklistBody, ItemBody, SubmitBody, CommentBody, DecisionBody)),
     tags((name = "assure", description = "Premarket: devices, applicability, MFDS checklists, evidence, review")),
 )]

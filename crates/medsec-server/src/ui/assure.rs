@@ -93,6 +93,12 @@ pub fn routes(r: Routes) -> Routes {
             "/checklists/{checklist_id}/submit",
             post(submit),
         )
+        .ui(
+            Access::User,
+            Method::POST,
+            "/checklists/{checklist_id}/carry",
+            post(carry),
+        )
         .ui(Access::User, Method::GET, "/evidence", get(evidence))
         .ui(
             Access::User,
@@ -631,6 +637,10 @@ struct ChecklistTpl<'a> {
     regulators: Vec<(String, String)>,
     rounds: Vec<RoundView>,
     notice_import: String,
+    /// Other editions this checklist can be carried to.
+    carry_to: Vec<String>,
+    /// After a carry: the new edition's items no old item reached.
+    carried_gaps: Vec<String>,
 }
 
 fn header_lines(page: &Page, h: &medsec_assure::checklist::Header) -> Vec<(String, String)> {
@@ -703,7 +713,29 @@ async fn checklist_page(
         })
         .collect();
     let en = page.lang == crate::i18n::Lang::En;
+    let existing: Vec<String> = state
+        .store
+        .list_checklists(&by.org_id, Some(&v.row.device_id))
+        .await?
+        .into_iter()
+        .map(|c| c.catalog)
+        .collect();
+    let carry_to = if v.row.catalog == "mfds-2019" && !existing.iter().any(|c| c == "mfds-2024") {
+        vec!["mfds-2024".to_owned()]
+    } else {
+        Vec::new()
+    };
+    let carried_gaps = if parts.uri.query().is_some_and(|q| q.starts_with("carried=")) {
+        super::catalog::all()?
+            .carry_over("mfds-2019", &v.row.catalog)
+            .map(|c| c.gaps)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let tpl = ChecklistTpl {
+        carry_to,
+        carried_gaps,
         page: &page,
         id: v.row.id.clone(),
         device_id: v.device.row.id.clone(),
@@ -944,7 +976,8 @@ async fn item_save(
         note: (!note.is_empty()).then(|| note.to_owned()),
     };
     match svc::item_update(&state, &by, &id, form.revision, &item, content).await {
-        Ok(_) => Ok(see_other(&format!("/checklists/{id}#item-{item}"))),
+        // Back to the item: the next step is usually its test record.
+        Ok(_) => Ok(see_other(&format!("/checklists/{id}/items/{item}"))),
         Err(e) => {
             let errors = Errors::of(crate::extract::request_lang(&parts), e)?;
             item_page(&state, &parts, &actor, &id, &item, errors).await
@@ -1093,6 +1126,21 @@ async fn submit(
     let by = maker(&state, &actor, true).await?;
     let s = svc::submit(&state, &by, &id, &form.reviewer).await?;
     Ok(see_other(&format!("/reviews/{}", s.id)))
+}
+
+async fn carry(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    CsrfForm(form): CsrfForm<NewChecklistForm>,
+) -> Result<Response> {
+    let by = maker(&state, &actor, true).await?;
+    let (row, gaps) = svc::checklist_carry(&state, &by, &id, &form.catalog).await?;
+    Ok(see_other(&format!(
+        "/checklists/{}?carried={}",
+        row.id,
+        gaps.len()
+    )))
 }
 
 // --- evidence ------------------------------------------------------------

@@ -451,6 +451,34 @@ pub async fn assure_review_round_trip(db: TestDb) {
             .contains("적합")
     );
 
+    // Carried to the 2024 edition: documents follow, new requirements listed.
+    let page = web.get(&format!("/checklists/{checklist}")).await;
+    assert!(
+        page.body.contains("/carry"),
+        "the 2019 checklist offers the carry"
+    );
+    let r = web
+        .post(
+            &format!("/checklists/{checklist}/carry"),
+            &[("catalog", "mfds-2024")],
+        )
+        .await;
+    let carried = id_after(&r, "/checklists/");
+    let page = web.get(r.location()).await;
+    assert!(
+        page.body.contains("새로 작성해야 하는 요구사항 7개"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("href=\"#item-IA-08\""));
+    let ia01 = web.get(&format!("/checklists/{carried}/items/IA-01")).await;
+    assert!(
+        ia01.body.contains("VVT-SW-001")
+            && ia01.body.contains("mfds-2019 1.1, 1.3, 1.4에서 옮겨 옴"),
+        "{}",
+        ia01.body
+    );
+
     let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
     for a in [
         "device.created",

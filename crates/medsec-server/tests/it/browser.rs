@@ -33,7 +33,7 @@ use crate::ADMIN_PASSWORD;
 
 const SKIP: &str = "skipped: browser tests need chromium and chromium-driver (Debian packages)";
 /// How long to wait for an element, a page or a URL before failing.
-const WAIT: Duration = Duration::from_secs(10);
+pub(crate) const WAIT: Duration = Duration::from_secs(10);
 
 // What users must read, whatever else the catalogues say around it.
 const KO_LOGIN_FAILED: &str = "로그인에 실패했습니다. 아이디와 비밀번호를 확인하십시오.";
@@ -42,7 +42,7 @@ const KO_NOT_FOUND: &str = "찾을 수 없음";
 const KO_TIMED_OUT: &str = "일정 시간 사용하지 않아 세션이 종료되었습니다";
 
 /// The Korean text of message `id`, exactly as the pages show it.
-fn ko(id: &str) -> String {
+pub(crate) fn ko(id: &str) -> String {
     Lang::Ko.t(id)
 }
 
@@ -294,8 +294,8 @@ impl Drop for Server {
 // ---------------------------------------------------------------------------
 // Running a test
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-type Outcome = Result<(), Failure>;
+pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Outcome = Result<(), Failure>;
 
 /// What a test body gets: the browser session and the server.
 #[derive(Clone)]
@@ -326,7 +326,7 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
 /// Runs `body` with a fresh server on `db` and a fresh browser session.
 /// If the body returns an error or panics, saves a screenshot of the
 /// browser window, closes the session and fails the test.
-async fn run<F, Fut>(name: &str, db: TestDb, body: F)
+pub(crate) async fn run<F, Fut>(name: &str, db: TestDb, body: F)
 where
     F: FnOnce(Web) -> Fut,
     Fut: Future<Output = Outcome>,
@@ -378,13 +378,13 @@ where
 }
 
 /// A failure with a message, for `return Err(fail(...))`.
-fn fail(msg: impl Into<String>) -> Failure {
+pub(crate) fn fail(msg: impl Into<String>) -> Failure {
     msg.into().into()
 }
 
 /// Turns errors that are not `std::error::Error` (the server's own) into
 /// a [`Failure`] that says what was being done.
-trait OrFail<T> {
+pub(crate) trait OrFail<T> {
     fn or_fail(self, what: &str) -> Result<T, Failure>;
 }
 

@@ -108,3 +108,46 @@ pub async fn metrics_parse_with_the_prometheus_client(db: TestDb) {
     );
     assert!(out.lines().any(|l| l == "medsec_up 1.0"), "{out}");
 }
+
+/// The checklist JSON of both editions validates against its published
+/// schema (docs/schemas) with Python's `jsonschema`, and a broken copy
+/// does not.
+pub async fn checklist_json_passes_its_schema(db: TestDb) {
+    let Some(py) = python() else { return };
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    let root = app.api_login("root", ADMIN_PASSWORD).await;
+    let sample = crate::assure::sample(&app, &root).await;
+    let mut web = app.browser();
+    web.login(&sample.username, &sample.password).await;
+    let dir = tempfile::tempdir().unwrap();
+    let schema = format!(
+        "{}/../../docs/schemas/medsec-checklist-1.schema.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let code = format!(
+        "import json, sys\nfrom jsonschema import Draft202012Validator\nschema = json.load(open({schema:?}))\nDraft202012Validator.check_schema(schema)\ndoc = json.load(open(sys.argv[1]))\nerrors = sorted(Draft202012Validator(schema).iter_errors(doc), key=str)\nfor e in errors:\n    print('INVALID', list(e.absolute_path), e.message)\nprint('rows', len(doc['rows']))"
+    );
+    let r = web
+        .get(&format!("/checklists/{}/export/json", sample.checklist))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let path = dir.path().join("checklist.json");
+    std::fs::write(&path, &r.bytes).unwrap();
+    let out = run_python(&py, &code, &path);
+    assert_eq!(out.trim(), "rows 35", "{out}");
+    // The schema is not a formality: a wrong value is caught.
+    let mut doc: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+    doc["header"]["security_level"] = serde_json::json!("extreme");
+    doc["rows"][0]["tests"] = serde_json::json!([{"by": "x", "on": "yesterday", "result": "pass"}]);
+    std::fs::write(&path, doc.to_string()).unwrap();
+    let out = run_python(&py, &code, &path);
+    assert!(
+        out.contains("INVALID ['header', 'security_level']"),
+        "{out}"
+    );
+    assert!(
+        out.contains("INVALID ['rows', 0, 'tests', 0, 'on']"),
+        "{out}"
+    );
+}

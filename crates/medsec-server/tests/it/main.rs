@@ -7,6 +7,7 @@ mod api;
 mod assure;
 mod auth;
 mod browser;
+mod browser_assure;
 mod interop;
 mod isolation;
 mod pages;
@@ -15,6 +16,7 @@ use api::*;
 use assure::*;
 use auth::*;
 use browser::*;
+use browser_assure::*;
 use interop::*;
 use isolation::*;
 use pages::*;
@@ -420,6 +422,8 @@ medsec_store::both_backends!(
     browser_idle_timeout,
     browser_language_switch,
     browser_org_isolation,
+    browser_premarket_review,
     assure_review_round_trip,
     assure_api,
+    checklist_json_passes_its_schema,
 );

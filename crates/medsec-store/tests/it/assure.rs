@@ -508,6 +508,39 @@ async fn evidence_is_deduplicated_and_shared_only_by_submission(db: TestDb) {
         .await
         .is_err()
     );
+    // A change after acceptance is a new draft that needs a new review.
+    assert_eq!(
+        s.get_checklist(&maker, &c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "accepted"
+    );
+    let rev = s
+        .get_checklist(&maker, &c.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .revision;
+    s.update_checklist(
+        &maker,
+        &c.id,
+        rev,
+        &edit("{\"after\":1}", "1.2"),
+        now,
+        entry(Action::ChecklistUpdated),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.get_checklist(&maker, &c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "draft"
+    );
 }
 
 async fn assure_records_survive_backup_and_restore(db: TestDb) {

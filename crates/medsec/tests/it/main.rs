@@ -549,3 +549,239 @@ fn catalogue_commands() {
         text(&bad.stderr)
     );
 }
+
+/// The premarket commands on a fresh SQLite database: organisations,
+/// a device from its profile, applicability, a checklist, its gaps and
+/// exports; bad profiles name the field and change nothing.
+#[test]
+fn device_and_checklist_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    assert!(init(&data, None).status.success());
+    let made = run(&[
+        "org",
+        "create",
+        "--data-dir",
+        d,
+        "--name",
+        "메드시큐",
+        "--kind",
+        "manufacturer",
+    ]);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    run(&[
+        "org",
+        "create",
+        "--data-dir",
+        d,
+        "--name",
+        "Hospital",
+        "--kind",
+        "hospital",
+    ]);
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../medsec-assure/fixtures/devices"
+    );
+    // A profile with an error: the field is named, nothing is created.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(format!("{fixtures}/ecg-gateway.toml"))
+            .unwrap()
+            .replace("grade = 2", "grade = 9"),
+    )
+    .unwrap();
+    let r = run(&[
+        "device",
+        "import",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(
+        text(&r.stderr).contains("device.grade: must be 1 to 4"),
+        "{}",
+        text(&r.stderr)
+    );
+    let hospital = run(&[
+        "device",
+        "import",
+        "--data-dir",
+        d,
+        "--org",
+        "Hospital",
+        &format!("{fixtures}/ecg-gateway.toml"),
+    ]);
+    assert!(
+        text(&hospital.stderr).contains("devices belong to manufacturers"),
+        "{}",
+        text(&hospital.stderr)
+    );
+    let r = run(&[
+        "device",
+        "import",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        &format!("{fixtures}/ecg-gateway.toml"),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let out = text(&r.stdout);
+    let (id, title) = out.trim().split_once('\t').unwrap();
+    assert_eq!(title, "유헬스케어 게이트웨이 UHG-100 1.0.0");
+    let list = run(&["device", "list", "--data-dir", d, "--org", "메드시큐"]);
+    assert_eq!(text(&list.stdout).lines().count(), 1);
+    let table = text(
+        &run(&[
+            "device",
+            "applicability",
+            "--data-dir",
+            d,
+            "--org",
+            "메드시큐",
+            "--device",
+            id,
+        ])
+        .stdout,
+    );
+    assert!(table.contains("# mfds-2019: 17 of 24 apply"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("mfds-2019:1.1\t적용\t")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("mfds-2019:1.6\t비적용\t원격 접속 기능이 없음")),
+        "{table}"
+    );
+    let r = run(&[
+        "checklist",
+        "new",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--edition",
+        "mfds-2019",
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    let gaps = run(&[
+        "checklist",
+        "gaps",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(gaps.status.code(), Some(1), "gaps remain");
+    assert!(text(&gaps.stdout).contains("1.1\tevidence\tno evidence file attached"));
+    let json = run(&[
+        "checklist",
+        "export",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["rows"].as_array().unwrap().len(), 24);
+    let xlsx = dir.path().join("c.xlsx");
+    let r = run(&[
+        "checklist",
+        "export",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--format",
+        "xlsx",
+        "-o",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(r.status.success(), "{}", text(&r.stderr));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK\x03\x04"));
+    let no_output = run(&[
+        "checklist",
+        "export",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--format",
+        "pdf",
+    ]);
+    assert!(text(&no_output.stderr).contains("--output FILE is needed"));
+    // Carried to the 2024 edition: the requirements new in 2024 are listed.
+    let carried = run(&[
+        "checklist",
+        "carry",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+    ]);
+    assert!(carried.status.success(), "{}", text(&carried.stderr));
+    let out = text(&carried.stdout);
+    assert!(out.lines().any(|l| l.starts_with("IA-08\tnew")), "{out}");
+    assert!(out.lines().next().unwrap().contains("mfds-2024"), "{out}");
+    // The newest checklist of the device is now the 2024 one.
+    let json = run(&[
+        "checklist",
+        "export",
+        "--data-dir",
+        d,
+        "--org",
+        "메드시큐",
+        "--device",
+        id,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["catalog"], "mfds-2024");
+    // A closed pipe ends the output quietly.
+    let mut child = medsec()
+        .args([
+            "device",
+            "applicability",
+            "--data-dir",
+            d,
+            "--org",
+            "메드시큐",
+            "--device",
+            id,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("panicked"));
+}
