@@ -548,3 +548,4 @@ review-general = General comments
 checklist-carry = Carry to { $to }
 checklist-carried = Carried over from the previous edition. { $count } requirements no item of the previous edition reaches, to write from scratch:
 verdict-none = (comment without a verdict)
+review-decide-confirm = This decides the round; it cannot be changed afterwards.

@@ -548,3 +548,4 @@ review-general = 전체 의견
 checklist-carry = { $to } 판으로 옮기기
 checklist-carried = 이전 판의 내용을 옮겼습니다. 이전 판의 어떤 항목과도 연결되지 않아 새로 작성해야 하는 요구사항 { $count }개:
 verdict-none = (판정 없이 의견만)
+review-decide-confirm = 이 차수의 검토 결과를 결정합니다. 결정 후에는 바꿀 수 없습니다.

@@ -549,8 +549,7 @@ pub async fn browser_premarket_review(db: TestDb) {
             &ko("review-status-changes-requested"),
         )
         .await?;
-        w.click("form[action$='/decision'] button[type=submit]")
-            .await?;
+        decide(&w).await?;
         assert_eq!(w.path().await?, format!("/reviews/{round1}"));
         assert!(
             w.text("h1 + p")
@@ -643,8 +642,7 @@ pub async fn browser_premarket_review(db: TestDb) {
             &ko("review-status-accepted"),
         )
         .await?;
-        w.click("form[action$='/decision'] button[type=submit]")
-            .await?;
+        decide(&w).await?;
         assert!(
             w.text("h1 + p")
                 .await?
@@ -668,4 +666,21 @@ pub async fn browser_premarket_review(db: TestDb) {
         Ok(())
     })
     .await;
+}
+
+/// Clicks the decision button and accepts its confirmation dialog, as a
+/// reviewer does.
+async fn decide(w: &Web) -> Outcome {
+    let button = w
+        .find("form[action$='/decision'] button[type=submit]")
+        .await?;
+    assert!(
+        w.has("form[action$='/decision'][data-confirm]").await?,
+        "deciding asks for confirmation"
+    );
+    w.navigating(async {
+        button.click().await?;
+        w.client.accept_alert().await
+    })
+    .await
 }
