@@ -480,7 +480,16 @@ impl Web {
         let deadline = Instant::now() + WAIT;
         loop {
             match old.tag_name().await {
-                Err(e) if e.is_stale_element_reference() || e.is_no_such_element() => break,
+                // Chromium reports a node of a replaced document as stale,
+                // or, while the new document is being committed, as an
+                // inspector error that says so.
+                Err(e)
+                    if e.is_stale_element_reference()
+                        || e.is_no_such_element()
+                        || e.to_string().contains("does not belong to the document") =>
+                {
+                    break;
+                }
                 Err(e) => return Err(e.into()),
                 Ok(_) if Instant::now() > deadline => {
                     return Err(fail(format!("the page did not change within {WAIT:?}")));
