@@ -65,6 +65,104 @@ impl By {
     }
 }
 
+fn permission(write: bool) -> medsec_core::Permission {
+    if write {
+        medsec_core::Permission::Write
+    } else {
+        medsec_core::Permission::Read
+    }
+}
+
+/// The caller, if they may read (or, with `write`, change) premarket
+/// records: a manufacturer's user with the permission.
+pub async fn as_maker(state: &AppState, actor: &crate::auth::Actor, write: bool) -> Result<By> {
+    actor.require(state, permission(write)).await?;
+    if actor.org.kind != OrgKind::Manufacturer {
+        return Err(Error::Forbidden);
+    }
+    Ok(By::of(actor))
+}
+
+/// The caller, if they take part in reviews: a manufacturer's or a
+/// regulator's user with the permission.
+pub async fn as_party(state: &AppState, actor: &crate::auth::Actor, write: bool) -> Result<By> {
+    actor.require(state, permission(write)).await?;
+    if !matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator) {
+        return Err(Error::Forbidden);
+    }
+    Ok(By::of(actor))
+}
+
+/// A file as a download that is never rendered: `attachment`, `nosniff`
+/// and a sandboxing CSP, the name kept in UTF-8 and as an ASCII fallback.
+pub fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded =
+        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res
+}
+
+/// Fails unless every evidence file `ws` links belongs to the caller's
+/// organisation; `field` names the input at fault.
+async fn check_evidence_owned(
+    state: &AppState,
+    by: &By,
+    ws: &Workspace,
+    field: &str,
+) -> Result<()> {
+    let mine: std::collections::BTreeSet<String> = state
+        .store
+        .list_evidence(&by.org_id)
+        .await?
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    for c in ws.items.values() {
+        let refs = c
+            .attachments
+            .iter()
+            .filter_map(|a| a.evidence.as_ref())
+            .chain(c.tests.iter().filter_map(|t| t.evidence.as_ref()));
+        for e in refs {
+            if !mine.contains(&e.id) {
+                return Err(format_error(
+                    field,
+                    format!("no evidence file `{}` in this organisation", e.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn format_error(field: &str, detail: impl ToString) -> Error {
     Error::Invalid(vec![
         FieldError::new(field, "format").with("detail", detail),
@@ -488,28 +586,7 @@ async fn save_workspace(
         check_content(id, content)?;
     }
     // Evidence must be this organisation's.
-    let mine: std::collections::BTreeSet<String> = state
-        .store
-        .list_evidence(&by.org_id)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    for c in new.items.values() {
-        let refs = c
-            .attachments
-            .iter()
-            .filter_map(|a| a.evidence.as_ref())
-            .chain(c.tests.iter().filter_map(|t| t.evidence.as_ref()));
-        for e in refs {
-            if !mine.contains(&e.id) {
-                return Err(format_error(
-                    "evidence",
-                    format!("no evidence file `{}`", e.id),
-                ));
-            }
-        }
-    }
+    check_evidence_owned(state, by, new, "evidence").await?;
     let changes = view.workspace.diff(new);
     if changes.is_empty() {
         return Ok(view.row.clone());
@@ -968,28 +1045,7 @@ pub async fn import(
     for (item, content) in &import.workspace.items {
         check_content(item, content)?;
     }
-    let mine: std::collections::BTreeSet<String> = state
-        .store
-        .list_evidence(&by.org_id)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect();
-    for c in import.workspace.items.values() {
-        let refs = c
-            .attachments
-            .iter()
-            .filter_map(|a| a.evidence.as_ref())
-            .chain(c.tests.iter().filter_map(|t| t.evidence.as_ref()));
-        for e in refs {
-            if !mine.contains(&e.id) {
-                return Err(format_error(
-                    "file",
-                    format!("no evidence file `{}` in this organisation", e.id),
-                ));
-            }
-        }
-    }
+    check_evidence_owned(state, by, &import.workspace, "file").await?;
     let changes = view.workspace.diff(&import.workspace);
     let now = state.now();
     let device_overrides = if import.overrides.is_empty() {

@@ -7,19 +7,18 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use medsec_assure::checklist::Content;
 use medsec_assure::profile::Format;
-use medsec_core::{OrgKind, Permission};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ErrorBody;
-use crate::assure::{self as svc, By, ExportFormat};
-use crate::auth::{Actor, ApiUser};
+use crate::assure::{self as svc, ExportFormat};
+use crate::auth::ApiUser;
 use crate::error::{Error, Result};
-use crate::extract::{ApiJson, Id, Query, is_ref_id};
+use crate::extract::{ApiJson, Id, Query, RefPair, is_ref_id};
 use crate::routes::{Access, Routes};
 use crate::state::AppState;
 
@@ -139,40 +138,6 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-async fn maker(state: &AppState, actor: &Actor, write: bool) -> Result<By> {
-    actor
-        .require(
-            state,
-            if write {
-                Permission::Write
-            } else {
-                Permission::Read
-            },
-        )
-        .await?;
-    if actor.org.kind != OrgKind::Manufacturer {
-        return Err(Error::Forbidden);
-    }
-    Ok(By::of(actor))
-}
-
-async fn party(state: &AppState, actor: &Actor, write: bool) -> Result<By> {
-    actor
-        .require(
-            state,
-            if write {
-                Permission::Write
-            } else {
-                Permission::Read
-            },
-        )
-        .await?;
-    if !matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator) {
-        return Err(Error::Forbidden);
-    }
-    Ok(By::of(actor))
-}
-
 fn device_json(d: &svc::Device) -> Value {
     json!({
         "id": d.row.id, "revision": d.row.revision, "product": d.row.product, "model": d.row.model,
@@ -188,7 +153,7 @@ async fn list_devices(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     let list: Vec<Value> = svc::devices(&state, &by.org_id)
         .await?
         .iter()
@@ -224,7 +189,7 @@ async fn create_device(
     ApiUser(actor): ApiUser,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (text, format) = profile_text(&body)?;
     let d = svc::device_import(&state, &by, &text, format).await?;
     Ok((StatusCode::CREATED, Json(device_json(&d))))
@@ -238,7 +203,7 @@ async fn get_device(
     ApiUser(actor): ApiUser,
     Id(id): Id,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     Ok(Json(device_json(
         &svc::device(&state, &by.org_id, &id).await?,
     )))
@@ -253,7 +218,7 @@ async fn update_device(
     Id(id): Id,
     ApiJson(body): ApiJson<ProfileBody>,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (text, format) = profile_text(&body)?;
     let revision = body
         .revision
@@ -271,7 +236,7 @@ async fn applicability(
     ApiUser(actor): ApiUser,
     Id(id): Id,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     let d = svc::device(&state, &by.org_id, &id).await?;
     let table = svc::applicability(&d)?;
     Ok(Json(
@@ -299,7 +264,7 @@ async fn set_override(
     Id(id): Id,
     ApiJson(body): ApiJson<OverrideBody>,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let d = svc::set_override(
         &state,
         &by,
@@ -335,7 +300,7 @@ async fn create_checklist(
     Id(id): Id,
     ApiJson(body): ApiJson<NewChecklistBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let row = svc::checklist_create(&state, &by, &id, body.catalog.as_deref()).await?;
     let v = svc::checklist(&state, &by.org_id, &row.id).await?;
     Ok((StatusCode::CREATED, Json(checklist_json(&v))))
@@ -349,7 +314,7 @@ async fn get_checklist(
     ApiUser(actor): ApiUser,
     Id(id): Id,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     Ok(Json(checklist_json(
         &svc::checklist(&state, &by.org_id, &id).await?,
     )))
@@ -363,28 +328,17 @@ pub struct ItemBody {
     pub content: Content,
 }
 
-fn item_path(parts: &Parts) -> Result<(String, String)> {
-    let segs: Vec<&str> = parts.uri.path().split('/').collect();
-    match segs.as_slice() {
-        ["", "api", "v1", "checklists", id, "items", item] if is_ref_id(id) && is_ref_id(item) => {
-            Ok(((*id).to_owned(), (*item).to_owned()))
-        }
-        _ => Err(Error::NotFound),
-    }
-}
-
 /// Replaces one item's content (`revision` must be the current one).
 #[utoipa::path(put, path = "/api/v1/checklists/{checklist_id}/items/{item_id}", tag = "assure", security(("bearer" = [])),
     params(("checklist_id" = String, Path), ("item_id" = String, Path)), request_body = ItemBody,
     responses((status = 200, description = "OK", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody), (status = 422, description = "Invalid", body = ErrorBody)))]
 async fn update_item(
     State(state): State<AppState>,
-    parts: Parts,
     ApiUser(actor): ApiUser,
+    RefPair(id, item): RefPair,
     ApiJson(body): ApiJson<ItemBody>,
 ) -> Result<Json<Value>> {
-    let (id, item) = item_path(&parts)?;
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     svc::item_update(&state, &by, &id, body.revision, &item, body.content).await?;
     Ok(Json(checklist_json(
         &svc::checklist(&state, &by.org_id, &id).await?,
@@ -408,7 +362,7 @@ async fn history(
     Id(id): Id,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     state
         .store
         .get_checklist(&by.org_id, &id)
@@ -423,38 +377,6 @@ async fn history(
     ))
 }
 
-fn attachment(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded =
-        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'".to_owned(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 /// The checklist as `xlsx`, `pdf`, `html` or `json` (audited).
 #[utoipa::path(get, path = "/api/v1/checklists/{checklist_id}/export/{format}", tag = "assure", security(("bearer" = [])),
     params(("checklist_id" = String, Path), ("format" = String, Path, description = "xlsx, pdf, html or json")),
@@ -463,16 +385,10 @@ async fn export(
     State(state): State<AppState>,
     parts: Parts,
     ApiUser(actor): ApiUser,
+    RefPair(id, format): RefPair,
 ) -> Result<Response> {
-    let segs: Vec<&str> = parts.uri.path().split('/').collect();
-    let (id, format) = match segs.as_slice() {
-        ["", "api", "v1", "checklists", id, "export", f] if is_ref_id(id) => (
-            (*id).to_owned(),
-            ExportFormat::parse(f).ok_or(Error::NotFound)?,
-        ),
-        _ => return Err(Error::NotFound),
-    };
-    let by = maker(&state, &actor, false).await?;
+    let format = ExportFormat::parse(&format).ok_or(Error::NotFound)?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     let view = svc::checklist(&state, &by.org_id, &id).await?;
     let file = svc::export(
         &state,
@@ -482,7 +398,11 @@ async fn export(
         crate::extract::request_lang(&parts),
     )
     .await?;
-    Ok(attachment(file.bytes, file.content_type, &file.filename))
+    Ok(svc::attachment(
+        file.bytes,
+        file.content_type,
+        &file.filename,
+    ))
 }
 
 /// Loads a filled-in checklist: the body is the XLSX file, or the JSON
@@ -497,7 +417,7 @@ async fn import(
     Id(id): Id,
     body: Bytes,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let json_body = parts
         .headers
         .get(header::CONTENT_TYPE)
@@ -537,7 +457,7 @@ async fn submit(
     Id(id): Id,
     ApiJson(body): ApiJson<SubmitBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let s = svc::submit(&state, &by, &id, &body.reviewer_org).await?;
     Ok((StatusCode::CREATED, Json(submission_json(&s))))
 }
@@ -553,7 +473,7 @@ async fn carry(
     Id(id): Id,
     ApiJson(body): ApiJson<NewChecklistBody>,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let to = body.catalog.unwrap_or_else(|| "mfds-2024".to_owned());
     let (row, gaps) = svc::checklist_carry(&state, &by, &id, &to).await?;
     let v = svc::checklist(&state, &by.org_id, &row.id).await?;
@@ -569,7 +489,7 @@ async fn list_evidence(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> Result<Json<Value>> {
-    let by = maker(&state, &actor, false).await?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     Ok(Json(
         serde_json::to_value(state.store.list_evidence(&by.org_id).await?)
             .map_err(|e| Error::Internal(e.to_string()))?,
@@ -593,7 +513,7 @@ async fn upload_evidence(
     Query(q): Query<UploadQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>)> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (row, created) = svc::evidence_upload(&state, &by, &q.filename, body.to_vec()).await?;
     let status = if created {
         StatusCode::CREATED
@@ -614,9 +534,9 @@ async fn download_evidence(
     ApiUser(actor): ApiUser,
     Id(id): Id,
 ) -> Result<Response> {
-    let by = party(&state, &actor, false).await?;
+    let by = svc::as_party(&state, &actor, false).await?;
     let (row, bytes) = svc::evidence_download(&state, &by, &id).await?;
-    Ok(attachment(bytes, &row.content_type, &row.filename))
+    Ok(svc::attachment(bytes, &row.content_type, &row.filename))
 }
 
 /// Submissions the organisation made or received.
@@ -626,7 +546,7 @@ async fn list_submissions(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> Result<Json<Value>> {
-    let by = party(&state, &actor, false).await?;
+    let by = svc::as_party(&state, &actor, false).await?;
     Ok(Json(Value::Array(
         state
             .store
@@ -647,7 +567,7 @@ async fn get_submission(
     ApiUser(actor): ApiUser,
     Id(id): Id,
 ) -> Result<Json<Value>> {
-    let by = party(&state, &actor, false).await?;
+    let by = svc::as_party(&state, &actor, false).await?;
     let sub = state
         .store
         .get_submission(&by.org_id, &id)
@@ -702,7 +622,7 @@ async fn comment(
     Id(id): Id,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> Result<StatusCode> {
-    let by = party(&state, &actor, true).await?;
+    let by = svc::as_party(&state, &actor, true).await?;
     if !body.item.is_empty() && !is_ref_id(&body.item) {
         return Err(Error::field("item", "invalid_choice"));
     }
@@ -733,7 +653,7 @@ async fn decide(
     Id(id): Id,
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Value>> {
-    let by = party(&state, &actor, true).await?;
+    let by = svc::as_party(&state, &actor, true).await?;
     Ok(Json(submission_json(
         &svc::decide(&state, &by, &id, &body.decision).await?,
     )))

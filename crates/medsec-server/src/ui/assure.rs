@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, State};
+use axum::http::Method;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use medsec_assure::checklist::{Attachment, Content, EvidenceRef, Row, TestRecord, TestResult};
 use medsec_assure::profile::Format;
@@ -19,7 +19,7 @@ use super::{Errors, Page, form_status, ok, page, render, see_other};
 use crate::assure::{self as svc, By, ExportFormat};
 use crate::auth::{Actor, WebUser};
 use crate::error::{Error, Result};
-use crate::extract::{CsrfForm, CsrfUpload, Id, is_ref_id};
+use crate::extract::{CsrfForm, CsrfUpload, Id, RefPair, is_ref_id};
 use crate::routes::{Access, Routes};
 use crate::state::AppState;
 
@@ -133,35 +133,6 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
-/// Manufacturers' pages need the Read (or Write) permission and the kind.
-async fn maker(state: &AppState, actor: &Actor, write: bool) -> Result<By> {
-    actor
-        .require(
-            state,
-            if write {
-                Permission::Write
-            } else {
-                Permission::Read
-            },
-        )
-        .await?;
-    if actor.org.kind != OrgKind::Manufacturer {
-        return Err(Error::Forbidden);
-    }
-    Ok(By::of(actor))
-}
-
-fn pair(parts: &Parts) -> Result<(String, String)> {
-    let segs: Vec<&str> = parts.uri.path().split('/').collect();
-    // /checklists/{id}/items/{item}[/tests]
-    match segs.as_slice() {
-        ["", _, id, _, item, ..] if is_ref_id(id) && is_ref_id(item) => {
-            Ok(((*id).to_owned(), (*item).to_owned()))
-        }
-        _ => Err(Error::NotFound),
-    }
-}
-
 fn lines(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
@@ -205,7 +176,7 @@ async fn devices_page(
     errors: Errors,
     profile: String,
 ) -> Result<Response> {
-    let by = maker(state, actor, false).await?;
+    let by = svc::as_maker(state, actor, false).await?;
     let page = page(state, parts, actor, "devices-title", "devices").await?;
     let devices = svc::devices(state, &by.org_id)
         .await?
@@ -262,7 +233,7 @@ async fn device_import(
     WebUser(actor): WebUser,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     match svc::device_import(&state, &by, &form.profile, format_of(&form.format)).await {
         Ok(d) => Ok(see_other(&format!("/devices/{}", d.row.id))),
         Err(e) => {
@@ -321,7 +292,7 @@ async fn device_page(
     id: &str,
     errors: Errors,
 ) -> Result<Response> {
-    let by = maker(state, actor, false).await?;
+    let by = svc::as_maker(state, actor, false).await?;
     let page = page(state, parts, actor, "device-title", "devices").await?;
     let d = svc::device(state, &by.org_id, id).await?;
     let table = svc::applicability(&d)?;
@@ -462,7 +433,7 @@ async fn device_update(
     Id(id): Id,
     CsrfForm(form): CsrfForm<ProfileForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     match svc::device_update(
         &state,
         &by,
@@ -498,7 +469,7 @@ async fn device_override(
     Id(id): Id,
     CsrfForm(form): CsrfForm<OverrideForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let applies = match form.decision.as_str() {
         "applies" => Some(true),
         "not-applies" => Some(false),
@@ -542,7 +513,7 @@ async fn checklist_create(
     Id(id): Id,
     CsrfForm(form): CsrfForm<NewChecklistForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let row = svc::checklist_create(&state, &by, &id, Some(&form.catalog)).await?;
     Ok(see_other(&format!("/checklists/{}", row.id)))
 }
@@ -683,7 +654,7 @@ async fn checklist_page(
     id: &str,
     notice_import: String,
 ) -> Result<Response> {
-    let by = maker(state, actor, false).await?;
+    let by = svc::as_maker(state, actor, false).await?;
     let page = page(state, parts, actor, "checklist-title", "devices").await?;
     let v = svc::checklist(state, &by.org_id, id).await?;
     let rows: Vec<RowView> = v
@@ -806,7 +777,7 @@ async fn item_page(
     item: &str,
     errors: Errors,
 ) -> Result<Response> {
-    let by = maker(state, actor, false).await?;
+    let by = svc::as_maker(state, actor, false).await?;
     let page = page(state, parts, actor, "checklist-item-title", "devices").await?;
     let v = svc::checklist(state, &by.org_id, id).await?;
     let r = v
@@ -892,8 +863,8 @@ async fn item_edit(
     State(state): State<AppState>,
     parts: Parts,
     WebUser(actor): WebUser,
+    RefPair(id, item): RefPair,
 ) -> Result<Response> {
-    let (id, item) = pair(&parts)?;
     item_page(&state, &parts, &actor, &id, &item, Errors::none()).await
 }
 
@@ -935,10 +906,10 @@ async fn item_save(
     State(state): State<AppState>,
     parts: Parts,
     WebUser(actor): WebUser,
+    RefPair(id, item): RefPair,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> Result<Response> {
-    let (id, item) = pair(&parts)?;
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let v = svc::checklist(&state, &by.org_id, &id).await?;
     let old = v.workspace.items.get(&item).ok_or(Error::NotFound)?.clone();
     let mut attachments = Vec::new();
@@ -954,15 +925,13 @@ async fn item_save(
         if doc.trim().is_empty() && ev.is_empty() {
             continue;
         }
-        let doc = if doc.trim().is_empty() {
-            page_free_doc(ev)
-        } else {
-            doc.trim().to_owned()
+        let evidence = evidence_ref(&state, &by.org_id, ev).await?;
+        // An attachment given only as a file is numbered by its file name.
+        let document = match (doc.trim(), &evidence) {
+            ("", Some(e)) => e.filename.clone(),
+            (doc, _) => doc.to_owned(),
         };
-        attachments.push(Attachment {
-            document: doc,
-            evidence: evidence_ref(&state, &by.org_id, ev).await?,
-        });
+        attachments.push(Attachment { document, evidence });
     }
     let criterion = form.criterion.trim();
     let note = form.note.trim();
@@ -985,11 +954,6 @@ async fn item_save(
     }
 }
 
-/// An attachment given only as a file gets the file's name as its number.
-fn page_free_doc(evidence_id: &str) -> String {
-    format!("evidence:{evidence_id}")
-}
-
 #[derive(serde::Deserialize)]
 struct TestForm {
     revision: i64,
@@ -1006,10 +970,10 @@ async fn test_add(
     State(state): State<AppState>,
     parts: Parts,
     WebUser(actor): WebUser,
+    RefPair(id, item): RefPair,
     CsrfForm(form): CsrfForm<TestForm>,
 ) -> Result<Response> {
-    let (id, item) = pair(&parts)?;
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let v = svc::checklist(&state, &by.org_id, &id).await?;
     let mut content = v.workspace.items.get(&item).ok_or(Error::NotFound)?.clone();
     let result = TestResult::parse(&form.result).ok_or_else(|| {
@@ -1039,55 +1003,22 @@ async fn test_add(
     }
 }
 
-fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded =
-        percent_encoding::utf8_percent_encode(filename, percent_encoding::NON_ALPHANUMERIC);
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut res = (StatusCode::OK, bytes).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    res
-}
-
 async fn export(
     State(state): State<AppState>,
     parts: Parts,
     WebUser(actor): WebUser,
+    RefPair(id, fmt): RefPair,
 ) -> Result<Response> {
-    let segs: Vec<&str> = parts.uri.path().split('/').collect();
-    let (id, fmt) = match segs.as_slice() {
-        ["", "checklists", id, "export", fmt] if is_ref_id(id) => ((*id).to_owned(), *fmt),
-        _ => return Err(Error::NotFound),
-    };
-    let format = ExportFormat::parse(fmt).ok_or(Error::NotFound)?;
-    let by = maker(&state, &actor, false).await?;
+    let format = ExportFormat::parse(&fmt).ok_or(Error::NotFound)?;
+    let by = svc::as_maker(&state, &actor, false).await?;
     let view = svc::checklist(&state, &by.org_id, &id).await?;
     let lang = crate::extract::request_lang(&parts);
     let file = svc::export(&state, &by, &view, format, lang).await?;
-    Ok(download(file.bytes, file.content_type, &file.filename))
+    Ok(svc::attachment(
+        file.bytes,
+        file.content_type,
+        &file.filename,
+    ))
 }
 
 async fn import(
@@ -1097,7 +1028,7 @@ async fn import(
     Id(id): Id,
     upload: CsrfUpload,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (name, bytes) = (upload.filename, upload.bytes);
     let lang = crate::extract::request_lang(&parts);
     let message = match svc::import(&state, &by, &id, &name, &bytes).await {
@@ -1123,7 +1054,7 @@ async fn submit(
     Id(id): Id,
     CsrfForm(form): CsrfForm<SubmitForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let s = svc::submit(&state, &by, &id, &form.reviewer).await?;
     Ok(see_other(&format!("/reviews/{}", s.id)))
 }
@@ -1134,7 +1065,7 @@ async fn carry(
     Id(id): Id,
     CsrfForm(form): CsrfForm<NewChecklistForm>,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (row, gaps) = svc::checklist_carry(&state, &by, &id, &form.catalog).await?;
     Ok(see_other(&format!(
         "/checklists/{}?carried={}",
@@ -1160,7 +1091,7 @@ async fn evidence_page(
     actor: &Actor,
     notice_upload: String,
 ) -> Result<Response> {
-    let by = maker(state, actor, false).await?;
+    let by = svc::as_maker(state, actor, false).await?;
     let page = page(state, parts, actor, "evidence-title", "evidence").await?;
     let files = state.store.list_evidence(&by.org_id).await?;
     Ok(ok(
@@ -1188,7 +1119,7 @@ async fn evidence_upload(
     WebUser(actor): WebUser,
     upload: CsrfUpload,
 ) -> Result<Response> {
-    let by = maker(&state, &actor, true).await?;
+    let by = svc::as_maker(&state, &actor, true).await?;
     let (name, bytes) = (upload.filename, upload.bytes);
     let (row, created) = svc::evidence_upload(&state, &by, &name, bytes).await?;
     let lang = crate::extract::request_lang(&parts);
@@ -1210,7 +1141,7 @@ async fn evidence_download(
 ) -> Result<Response> {
     actor.require(&state, Permission::Read).await?;
     let (row, bytes) = svc::evidence_download(&state, &By::of(&actor), &id).await?;
-    Ok(download(bytes, &row.content_type, &row.filename))
+    Ok(svc::attachment(bytes, &row.content_type, &row.filename))
 }
 
 // --- reviews -------------------------------------------------------------
@@ -1231,20 +1162,12 @@ struct ReviewsTpl<'a> {
     subs: Vec<SubmissionLine>,
 }
 
-async fn reviewer_or_maker(state: &AppState, actor: &Actor) -> Result<By> {
-    actor.require(state, Permission::Read).await?;
-    if !matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator) {
-        return Err(Error::Forbidden);
-    }
-    Ok(By::of(actor))
-}
-
 async fn reviews(
     State(state): State<AppState>,
     parts: Parts,
     WebUser(actor): WebUser,
 ) -> Result<Response> {
-    let by = reviewer_or_maker(&state, &actor).await?;
+    let by = svc::as_party(&state, &actor, false).await?;
     let page = page(&state, &parts, &actor, "reviews-title", "reviews").await?;
     let orgs: BTreeMap<String, String> = state
         .store
@@ -1316,7 +1239,7 @@ async fn review_show(
     WebUser(actor): WebUser,
     Id(id): Id,
 ) -> Result<Response> {
-    let by = reviewer_or_maker(&state, &actor).await?;
+    let by = svc::as_party(&state, &actor, false).await?;
     let page = page(&state, &parts, &actor, "review-title", "reviews").await?;
     let sub = state
         .store
@@ -1448,8 +1371,7 @@ async fn review_comment(
     Id(id): Id,
     CsrfForm(form): CsrfForm<CommentForm>,
 ) -> Result<Response> {
-    let by = reviewer_or_maker(&state, &actor).await?;
-    actor.require(&state, Permission::Write).await?;
+    let by = svc::as_party(&state, &actor, true).await?;
     if !form.item.is_empty() && !is_ref_id(&form.item) {
         return Err(Error::Invalid(vec![
             medsec_core::validate::FieldError::new("item", "invalid_choice"),
@@ -1476,8 +1398,7 @@ async fn review_decide(
     Id(id): Id,
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> Result<Response> {
-    let by = reviewer_or_maker(&state, &actor).await?;
-    actor.require(&state, Permission::Write).await?;
+    let by = svc::as_party(&state, &actor, true).await?;
     svc::decide(&state, &by, &id, &form.decision).await?;
     Ok(see_other(&format!("/reviews/{id}")))
 }
