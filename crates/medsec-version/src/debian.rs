@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use crate::VersionError;
+use crate::{Scheme, VersionError};
 
 /// A parsed Debian version. Equality is dpkg's: `1.0` equals `0:1.0-0`.
 #[derive(Debug, Clone)]
@@ -17,11 +17,7 @@ pub struct Version {
 }
 
 fn invalid(version: &str, reason: &'static str) -> VersionError {
-    VersionError {
-        ecosystem: "Debian",
-        version: version.to_owned(),
-        reason,
-    }
+    VersionError::new(Scheme::Debian, version, reason)
 }
 
 impl Version {
