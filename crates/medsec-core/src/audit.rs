@@ -94,6 +94,7 @@ actions! {
     ChecklistSubmitted = "checklist.submitted", true;
     ReviewCommented = "review.commented", false;
     ReviewDecided = "review.decided", false;
+    FeedImported = "feed.imported", true;
 }
 
 impl fmt::Display for Action {

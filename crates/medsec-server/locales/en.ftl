@@ -256,6 +256,7 @@ action-evidence-downloaded = Evidence downloaded
 action-checklist-submitted = Checklist submitted (shared)
 action-review-commented = Review comment
 action-review-decided = Review decided
+action-feed-imported = Vulnerability feeds imported
 
 ## Settings
 settings-title = Security settings

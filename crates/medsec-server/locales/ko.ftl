@@ -256,6 +256,7 @@ action-evidence-downloaded = 근거자료 내려받기
 action-checklist-submitted = 체크리스트 제출(공유)
 action-review-commented = 검토 의견
 action-review-decided = 검토 결과 결정
+action-feed-imported = 취약점 피드 가져오기
 
 ## 보안 설정
 settings-title = 보안 설정

@@ -23,6 +23,7 @@ mod middleware;
 pub mod routes;
 pub mod service;
 pub mod state;
+pub mod sustain;
 pub mod tls;
 pub mod ui;
 

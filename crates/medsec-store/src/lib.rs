@@ -16,6 +16,7 @@
 pub mod assure;
 mod audit;
 pub mod backup;
+pub mod feeds;
 mod migrate;
 mod model;
 mod orgs;

@@ -27,6 +27,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_assure.sql"),
         postgres: include_str!("../migrations/postgres/0002_assure.sql"),
     },
+    Migration {
+        version: 3,
+        description: "feeds",
+        sqlite: include_str!("../migrations/sqlite/0003_feeds.sql"),
+        postgres: include_str!("../migrations/postgres/0003_feeds.sql"),
+    },
 ];
 
 /// The schema version this build expects.

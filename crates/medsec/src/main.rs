@@ -11,6 +11,7 @@ mod catalog;
 mod config;
 mod device;
 mod progress;
+mod sustain;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -71,6 +72,12 @@ enum Command {
     /// MFDS checklists of devices: start, list gaps, export.
     #[command(subcommand)]
     Checklist(device::ChecklistCommand),
+    /// The offline vulnerability database: import feeds, show what it holds.
+    #[command(subcommand)]
+    Feeds(sustain::FeedsCommand),
+    /// SBOMs: match one against the local vulnerability database.
+    #[command(subcommand)]
+    Sbom(sustain::SbomCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -204,6 +211,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Org(cmd) => device::run_org(cmd).await,
         Command::Device(cmd) => device::run_device(cmd).await,
         Command::Checklist(cmd) => device::run_checklist(cmd).await,
+        Command::Feeds(cmd) => sustain::run_feeds(cmd).await,
+        Command::Sbom(cmd) => sustain::run_sbom(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

@@ -5,6 +5,7 @@
 mod assure;
 mod audit;
 mod backup;
+mod feeds;
 mod tenancy;
 
 use medsec_core::audit::{Action, Outcome};

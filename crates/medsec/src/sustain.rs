@@ -1,0 +1,308 @@
+//! `medsec feeds` and `medsec sbom`: the offline vulnerability database
+//! and SBOM scans, on the database directly (as the machine's operator,
+//! audited as `cli`), without a server.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use medsec_server::sustain;
+
+use crate::config::{Config, StoreArgs};
+use crate::progress::Progress;
+
+#[derive(Subcommand)]
+pub enum FeedsCommand {
+    /// Import vulnerability feeds from a file or directory: OSV, NVD CVE
+    /// API 2.0, RustSec advisory-db, CISA KEV, FIRST EPSS, CSAF 2.0.
+    /// Importing the same data again changes nothing.
+    Import(FeedsImportArgs),
+    /// What the database holds, and the last imports.
+    Status(FeedsStatusArgs),
+}
+
+#[derive(Subcommand)]
+pub enum SbomCommand {
+    /// Match an SBOM (CycloneDX 1.2–1.6 JSON/XML, SPDX 2.2/2.3 JSON or
+    /// tag-value, SPDX 3.0 JSON-LD) against the local vulnerability
+    /// database, without a server. Exit status: 0 when nothing trips
+    /// --fail-on, 1 when something does, 2 on an error.
+    Scan(ScanArgs),
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Json,
+    Sarif,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// The SBOM file.
+    file: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    format: ScanFormat,
+    /// Fail (exit status 1) on a finding of this severity or above
+    /// (low, medium, high, critical), or on any known-exploited one (kev).
+    #[arg(long, value_name = "SEVERITY|kev")]
+    fail_on: Option<String>,
+}
+
+#[derive(Args)]
+pub struct FeedsImportArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// A feed file or a directory searched for feed files.
+    path: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+    /// List every file, not only the failed ones and the totals per feed.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Args)]
+pub struct FeedsStatusArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+pub async fn run_feeds(cmd: FeedsCommand) -> Result<ExitCode> {
+    match cmd {
+        FeedsCommand::Import(args) => import(args).await,
+        FeedsCommand::Status(args) => status(args).await,
+    }
+}
+
+async fn import(args: FeedsImportArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let store = crate::open_store(&config).await?;
+    let mut progress = Progress::new("feeds import");
+    let summary = sustain::import_feeds(&store, &args.path, "cli", "cli", &mut |p| {
+        let name = p
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        progress.step(&format!("file {}/{} {name}", p.file, p.files), p.records);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .with_context(|| format!("importing {}", args.path.display()))?;
+    progress.finish();
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary)?;
+        writeln!(out)?;
+    } else {
+        let mut per_kind: std::collections::BTreeMap<&str, [u64; 5]> = Default::default();
+        for f in &summary.files {
+            let shown = f
+                .path
+                .strip_prefix(&*args.path.to_string_lossy())
+                .map(|p| p.trim_start_matches('/'))
+                .filter(|p| !p.is_empty())
+                .unwrap_or(&f.path);
+            let t = per_kind.entry(f.kind).or_default();
+            t[0] += 1;
+            t[1] += f.records;
+            t[2] += f.added;
+            t[3] += f.changed;
+            t[4] += f.unchanged;
+            match &f.error {
+                Some(e) => writeln!(out, "{:<8} {shown}: not imported: {e}", f.kind)?,
+                None if args.verbose => writeln!(
+                    out,
+                    "{:<8} {shown}: {} records, {} new, {} changed, {} unchanged",
+                    f.kind, f.records, f.added, f.changed, f.unchanged
+                )?,
+                None => {}
+            }
+        }
+        for (kind, [files, records, added, changed, unchanged]) in &per_kind {
+            writeln!(
+                out,
+                "{kind:<8} {files:>5} files {records:>8} records: {added} new, {changed} changed, {unchanged} unchanged"
+            )?;
+        }
+        writeln!(
+            out,
+            "imported {} files in {:.1} s: {} new, {} changed, {} unchanged records; {} files failed, {} other files skipped",
+            summary.files.len() as u64 - summary.failed,
+            summary.seconds,
+            summary.added,
+            summary.changed,
+            summary.unchanged,
+            summary.failed,
+            summary.skipped.len()
+        )?;
+    }
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn status(args: FeedsStatusArgs) -> Result<ExitCode> {
+    let config = Config::resolve_store(&args.store)?;
+    let store = crate::open_store(&config).await?;
+    let started = std::time::Instant::now();
+    let db = sustain::load_database(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let loaded = started.elapsed();
+    let mut out = std::io::stdout().lock();
+    for c in store.feed_counts().await? {
+        writeln!(out, "{:<8} {:>8} records", c.kind, c.records)?;
+    }
+    let s = db.stats();
+    writeln!(
+        out,
+        "index: {} advisories, {} vulnerabilities, {} packages, {} CPE configurations, {} KEV, {} EPSS; loaded in {:.2} s",
+        s.advisories,
+        s.vulnerabilities,
+        s.packages,
+        s.configurations,
+        s.kev,
+        s.epss,
+        loaded.as_secs_f64()
+    )?;
+    for i in store.feed_imports(5).await? {
+        writeln!(
+            out,
+            "import {} {}: {} new, {} changed, {} unchanged, {} failed",
+            medsec_core::Timestamp(i.started_at),
+            i.path,
+            i.added,
+            i.changed,
+            i.unchanged,
+            i.failed
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn run_sbom(cmd: SbomCommand) -> Result<ExitCode> {
+    match cmd {
+        SbomCommand::Scan(args) => match scan(args).await {
+            Ok(code) => Ok(code),
+            // A closed output pipe (`| head`) ends the scan quietly.
+            Err(e)
+                if e.chain().any(|c| {
+                    c.downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                }) =>
+            {
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                // Errors are exit status 2, so that CI tells a broken scan
+                // from a vulnerable SBOM.
+                let _ = writeln!(std::io::stderr(), "error: {e:#}");
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+async fn scan(args: ScanArgs) -> Result<ExitCode> {
+    use medsec_vulndb::report::{self, FailOn};
+    let fail_on = match &args.fail_on {
+        Some(s) => Some(FailOn::parse(s).with_context(|| {
+            format!("--fail-on {s}: expected low, medium, high, critical or kev")
+        })?),
+        None => None,
+    };
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let sbom = medsec_sbom::read(&bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("reading the SBOM {}", args.file.display()))?;
+    let config = Config::resolve_store(&args.store)?;
+    let store = crate::open_store(&config).await?;
+    if store.feed_counts().await?.is_empty() {
+        anyhow::bail!(
+            "the vulnerability database is empty: import feeds first with `medsec feeds import PATH`"
+        );
+    }
+    let db = sustain::load_database(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let components = sustain::queries(&sbom);
+    let findings = db.matches_built(&components);
+    let source = args.file.display().to_string();
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ScanFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report::json(&source, &components, &findings))?;
+            writeln!(out)?;
+        }
+        ScanFormat::Sarif => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &report::sarif(&source, &components, &findings),
+            )?;
+            writeln!(out)?;
+        }
+        ScanFormat::Table => {
+            writeln!(
+                out,
+                "{:>5}  {:<8}  {:<20}  {:<40}  {:<4}  {:>6}  FIXED",
+                "PRIO", "SEVERITY", "VULNERABILITY", "COMPONENT", "KEV", "EPSS"
+            )?;
+            for f in &findings {
+                let c = &components[f.component];
+                let name = match &c.version {
+                    Some(v) => format!("{}@{v}", c.name),
+                    None => c.name.clone(),
+                };
+                let severity = match (&f.informational, f.level) {
+                    (Some(kind), _) => kind.clone(),
+                    (None, Some(level)) => level.as_str().to_owned(),
+                    (None, None) => "unknown".to_owned(),
+                };
+                writeln!(
+                    out,
+                    "{:>5.1}  {:<8}  {:<20}  {:<40}  {:<4}  {:>6}  {}",
+                    f.priority,
+                    severity,
+                    f.id,
+                    name,
+                    if f.kev.is_some() { "yes" } else { "" },
+                    f.epss
+                        .map(|e| format!("{:.1}%", e.probability * 100.0))
+                        .unwrap_or_default(),
+                    f.fixed.join(", ")
+                )?;
+                for r in &f.reasons {
+                    writeln!(out, "       {}: {}", r.advisory, r.text)?;
+                }
+            }
+            let tripped = fail_on.map_or(0, |g| findings.iter().filter(|f| g.trips(f)).count());
+            writeln!(
+                out,
+                "{} components, {} findings ({} known exploited){}",
+                components.len(),
+                findings.len(),
+                findings.iter().filter(|f| f.kev.is_some()).count(),
+                match &args.fail_on {
+                    Some(g) => format!("; {tripped} at or above --fail-on {g}"),
+                    None => String::new(),
+                }
+            )?;
+        }
+    }
+    let tripped = fail_on.is_some_and(|g| findings.iter().any(|f| g.trips(f)));
+    Ok(if tripped {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,221 @@
+//! `medsec feeds import` and `medsec feeds status` end to end: idempotent
+//! imports, deltas, a bad file that is not kept while the others are.
+
+use super::*;
+
+const OSV: &str = r#"{"id":"GHSA-jf85-cpcp-j695","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2019-10744"],"summary":"Prototype Pollution in lodash","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"4.17.12"}]}]}]}"#;
+
+const KEV: &str = r#"{"title":"KEV","catalogVersion":"2025.08.25","count":1,"vulnerabilities":[{"cveID":"CVE-2019-10744","vendorProject":"lodash","product":"lodash","dateAdded":"2024-01-01"}]}"#;
+
+fn import(data: &Path, path: &Path) -> Output {
+    run(&[
+        "feeds",
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        path.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn feeds_import_is_idempotent_and_keeps_good_files_when_one_is_bad() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir_all(feeds.join("osv")).unwrap();
+    std::fs::write(feeds.join("osv/npm.jsonl"), format!("{OSV}\n")).unwrap();
+    std::fs::write(feeds.join("kev.json"), KEV).unwrap();
+    std::fs::write(feeds.join("notes.txt"), "not a feed").unwrap();
+
+    let out = import(&data, &feeds);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(
+        stdout.contains("kev          1 files        1 records: 1 new, 0 changed, 0 unchanged"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("osv          1 files        1 records: 1 new, 0 changed, 0 unchanged"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 other files skipped"), "{stdout}");
+
+    // The same again: nothing changes.
+    let out = import(&data, &feeds);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(": 0 new, 0 changed, 2 unchanged records"),
+        "{stdout}"
+    );
+
+    // A delta with a broken second file: the good one is imported, the
+    // broken one not at all, and the exit status says so.
+    let changed = OSV.replace("4.17.12", "4.17.13");
+    std::fs::write(feeds.join("osv/npm.jsonl"), format!("{changed}\n")).unwrap();
+    std::fs::write(feeds.join("osv/pypi.jsonl"), format!("{OSV}\n{{\"id\":\"X\",\"modified\":\"\",\"affected\":[{{\"package\":{{\"ecosystem\":\"PyPI\",\"name\":\"a\"}},\"ranges\":[{{\"type\":\"ECOSYSTEM\",\"events\":[{{\"introduced\":\"not a version!\"}}]}}]}}]}}\n{{broken\n")).unwrap();
+    let out = import(&data, &feeds);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("osv/pypi.jsonl: not imported:"), "{stdout}");
+    assert!(
+        stdout.contains("pypi.jsonl:3: invalid JSON at line 1 column 2"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(": 0 new, 1 changed, 1 unchanged records; 1 files failed"),
+        "{stdout}"
+    );
+
+    let out = run(&["feeds", "status", "--data-dir", data.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("kev             1 records"), "{stdout}");
+    assert!(stdout.contains("osv             1 records"), "{stdout}");
+    assert!(stdout.contains("index: 1 advisories, 1 vulnerabilities, 1 packages, 0 CPE configurations, 1 KEV, 0 EPSS"), "{stdout}");
+    assert_eq!(
+        stdout.matches("\nimport ").count() + usize::from(stdout.starts_with("import ")),
+        3,
+        "{stdout}"
+    );
+
+    let out = run(&[
+        "feeds",
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "/nonexistent/feeds",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/feeds"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+const SBOM: &str = r#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"timestamp":"2026-01-01T00:00:00Z","component":{"type":"device","name":"infusion pump","version":"2.1"}},"components":[
+{"type":"library","bom-ref":"a","name":"lodash","version":"4.17.11","purl":"pkg:npm/lodash@4.17.11"},
+{"type":"library","bom-ref":"b","name":"lodash","version":"4.17.21","purl":"pkg:npm/lodash@4.17.21"},
+{"type":"library","bom-ref":"c","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"}]}"#;
+
+#[test]
+fn sbom_scan_explains_findings_and_sets_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, SBOM).unwrap();
+    let b = bom.to_str().unwrap();
+
+    // Without feeds the scan refuses to say "no findings".
+    let out = run(&["sbom", "scan", "--data-dir", d, b]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("the vulnerability database is empty"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(feeds.join("npm.jsonl"), format!("{OSV}\n")).unwrap();
+    std::fs::write(feeds.join("kev.json"), KEV).unwrap();
+    assert!(import(&data, &feeds).status.success());
+
+    let out = run(&["sbom", "scan", "--data-dir", d, b]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("CVE-2019-10744        lodash@4.17.11"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "GHSA-jf85-cpcp-j695: npm lodash 4.17.11: in the ECOSYSTEM range >= 0, < 4.17.12"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4 components, 1 findings (1 known exploited)"),
+        "{stdout}"
+    );
+
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--fail-on", "kev"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--fail-on", "critical"]);
+    // No CVSS in the fixture: the finding counts as medium.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--fail-on", "medium"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--fail-on", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--fail-on severe: expected"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The device itself (metadata.component) counts as a component.
+    assert_eq!(json["components"], 4);
+    assert_eq!(json["findings"][0]["id"], "CVE-2019-10744");
+    assert_eq!(
+        json["findings"][0]["component"]["purl"],
+        "pkg:npm/lodash@4.17.11"
+    );
+    assert_eq!(
+        json["findings"][0]["reasons"][0]["advisory"],
+        "GHSA-jf85-cpcp-j695"
+    );
+
+    let out = run(&["sbom", "scan", "--data-dir", d, b, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "CVE-2019-10744");
+    check_sarif(dir.path(), &out.stdout);
+
+    // A broken SBOM: the error names the place.
+    std::fs::write(
+        &bom,
+        SBOM.replace("\"version\":\"4.17.21\"", "\"version\":4"),
+    )
+    .unwrap();
+    let out = run(&["sbom", "scan", "--data-dir", d, b]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains("components[1].version"), "{err}");
+}
+
+/// Validates SARIF with Microsoft's SARIF multitool (npm
+/// `@microsoft/sarif-multitool`, see scripts/test): no error-level result.
+fn check_sarif(dir: &Path, sarif: &[u8]) {
+    let Some(tool) = std::env::var_os("MEDSEC_TEST_SARIF_MULTITOOL") else {
+        if std::env::var("MEDSEC_REQUIRE_NODE").as_deref() == Ok("1") {
+            panic!("MEDSEC_REQUIRE_NODE=1 but MEDSEC_TEST_SARIF_MULTITOOL is not set");
+        }
+        eprintln!("skipped: SARIF multitool validation (set MEDSEC_TEST_SARIF_MULTITOOL)");
+        return;
+    };
+    let input = dir.join("scan.sarif");
+    let output = dir.join("validation.sarif");
+    std::fs::write(&input, sarif).unwrap();
+    let out = Command::new(tool)
+        .arg("validate")
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+    let errors: Vec<&serde_json::Value> = report["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{stdout}");
+}
