@@ -95,6 +95,8 @@ actions! {
     ReviewCommented = "review.commented", false;
     ReviewDecided = "review.decided", false;
     FeedImported = "feed.imported", true;
+    ProductCreated = "product.created", false;
+    ReleaseCreated = "release.created", false;
 }
 
 impl fmt::Display for Action {

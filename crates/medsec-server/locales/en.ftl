@@ -257,6 +257,8 @@ action-checklist-submitted = Checklist submitted (shared)
 action-review-commented = Review comment
 action-review-decided = Review decided
 action-feed-imported = Vulnerability feeds imported
+action-product-created = Product created
+action-release-created = Release added
 
 ## Settings
 settings-title = Security settings

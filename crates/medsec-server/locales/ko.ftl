@@ -257,6 +257,8 @@ action-checklist-submitted = 체크리스트 제출(공유)
 action-review-commented = 검토 의견
 action-review-decided = 검토 결과 결정
 action-feed-imported = 취약점 피드 가져오기
+action-product-created = 제품 등록
+action-release-created = 릴리스 등록
 
 ## 보안 설정
 settings-title = 보안 설정

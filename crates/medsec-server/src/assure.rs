@@ -41,7 +41,7 @@ impl By {
         }
     }
 
-    fn audit(&self, at: Timestamp, action: Action) -> AuditEntry {
+    pub(crate) fn audit(&self, at: Timestamp, action: Action) -> AuditEntry {
         AuditEntry {
             at,
             org_id: Some(self.org_id.clone()),
@@ -56,7 +56,7 @@ impl By {
         }
     }
 
-    fn manufacturer(&self) -> Result<()> {
+    pub(crate) fn manufacturer(&self) -> Result<()> {
         if self.org_kind == OrgKind::Manufacturer {
             Ok(())
         } else {

@@ -8,6 +8,12 @@ use std::sync::Arc;
 use medsec_core::Timestamp;
 use medsec_core::audit::{Action, Outcome};
 use medsec_store::feeds::{FeedImportRow, NewFeedRecord};
+use medsec_store::releases::{
+    ComponentRow, MatchChange, NewFinding, NewRelease, NewSbom, ReleaseRow,
+};
+use sha2::Digest;
+
+use crate::assure::By;
 use medsec_store::{AuditEntry, Store};
 use medsec_vulndb::feed::{self, FeedFile, Limits, Skipped};
 use medsec_vulndb::{Advisory, Database, Kind, Record};
@@ -272,4 +278,205 @@ pub fn queries(sbom: &medsec_sbom::Sbom) -> Vec<medsec_vulndb::Component> {
         .iter()
         .map(medsec_vulndb::Component::from_sbom)
         .collect()
+}
+
+/// A release to register.
+#[derive(Clone, Debug)]
+pub struct ReleaseInput {
+    /// The product's name; created on first use.
+    pub product: String,
+    pub version: String,
+    pub released_on: Option<String>,
+    pub support_until: Option<String>,
+    /// The SBOM file (name, bytes).
+    pub sbom: Option<(String, Vec<u8>)>,
+}
+
+/// A registered release and its first match.
+#[derive(Clone, Debug)]
+pub struct ReleaseCreated {
+    pub release: ReleaseRow,
+    pub components: usize,
+    pub change: MatchChange,
+}
+
+/// What a re-match of releases changed.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RematchSummary {
+    pub releases: usize,
+    pub new: usize,
+    pub fixed: u64,
+    pub open: u64,
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<()> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::field(field, "required"));
+    }
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        return Err(Error::field(field, "invalid"));
+    }
+    Ok(())
+}
+
+fn check_date(field: &str, value: &Option<String>) -> Result<()> {
+    if let Some(d) = value
+        && time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).is_err()
+    {
+        return Err(Error::field(field, "invalid_date"));
+    }
+    Ok(())
+}
+
+/// The component rows of an SBOM, as stored with a release.
+pub fn component_rows(sbom: &medsec_sbom::Sbom) -> Vec<ComponentRow> {
+    sbom.components
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ComponentRow {
+            idx: i as i64,
+            name: c.name.clone(),
+            version: c.version.clone(),
+            purl: c.purl.as_ref().map(|p| p.as_str().to_owned()),
+            identity: c
+                .purl
+                .as_ref()
+                .map(|p| p.identity())
+                .unwrap_or_else(|| format!("name:{}", c.name.trim().to_lowercase())),
+            cpes: serde_json::to_string(&c.cpes).unwrap_or_else(|_| "[]".into()),
+            supplier: c.supplier.as_ref().map(|s| s.name.clone()),
+        })
+        .collect()
+}
+
+/// A stored component as a matcher query.
+pub fn query_of(row: &ComponentRow) -> medsec_vulndb::Component {
+    let purl = row
+        .purl
+        .as_deref()
+        .and_then(|p| medsec_sbom::Purl::parse(p).ok());
+    let mut c = medsec_sbom::Component::new(row.idx.to_string(), row.name.clone());
+    c.version = row.version.clone();
+    c.purl = purl;
+    c.cpes = serde_json::from_str(&row.cpes).unwrap_or_default();
+    c.supplier = row.supplier.clone().map(medsec_sbom::Party::organization);
+    medsec_vulndb::Component::from_sbom(&c)
+}
+
+/// A finding as stored: scaled scores, the level (-1 when unknown).
+pub fn stored(f: &medsec_vulndb::Finding) -> NewFinding {
+    NewFinding {
+        component: f.component as i64,
+        vuln_id: f.id.clone(),
+        level: f.level.map_or(-1, |l| l as i64),
+        cvss10: f.cvss.as_ref().map(|s| (s.score * 10.0).round() as i64),
+        epss100k: f.epss.map(|e| (e.probability * 100_000.0).round() as i64),
+        kev: f.kev.is_some(),
+        priority10: (f.priority * 10.0).round() as i64,
+    }
+}
+
+/// Registers a release of a product (created on first use) with its
+/// SBOM, and matches it at once.
+pub async fn release_create(
+    store: &Store,
+    db: &Database,
+    by: &By,
+    input: ReleaseInput,
+) -> Result<ReleaseCreated> {
+    by.manufacturer()?;
+    check_text("product", &input.product, 200)?;
+    check_text("version", &input.version, 100)?;
+    check_date("released_on", &input.released_on)?;
+    check_date("support_until", &input.support_until)?;
+    let now = Timestamp::now();
+    let (sbom, components) = match &input.sbom {
+        Some((filename, bytes)) => {
+            let parsed = medsec_sbom::read(bytes).map_err(|e| Error::BadRequest {
+                code: "sbom",
+                detail: e.to_string(),
+            })?;
+            let rows = component_rows(&parsed);
+            let sbom = NewSbom {
+                sha256: data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes)),
+                filename: filename.clone(),
+                format: format!(
+                    "{} {}",
+                    parsed.format.kind.name(),
+                    parsed.format.spec_version
+                ),
+                content: bytes.clone(),
+                created_by: by.name.clone(),
+            };
+            (Some(sbom), rows)
+        }
+        None => (None, Vec::new()),
+    };
+    let product = match store
+        .product_by_name(&by.org_id, input.product.trim())
+        .await?
+    {
+        Some(p) => p,
+        None => {
+            store
+                .create_product(
+                    &by.org_id,
+                    input.product.trim(),
+                    now,
+                    by.audit(now, Action::ProductCreated),
+                )
+                .await?
+        }
+    };
+    let new = NewRelease {
+        product_id: product.id,
+        version: input.version.trim().to_owned(),
+        released_on: input.released_on,
+        support_until: input.support_until,
+        sbom,
+        components,
+    };
+    let release = store
+        .create_release(&by.org_id, &new, now, by.audit(now, Action::ReleaseCreated))
+        .await?;
+    let change = rematch(store, db, &by.org_id, &release.id).await?;
+    Ok(ReleaseCreated {
+        release,
+        components: new.components.len(),
+        change,
+    })
+}
+
+/// Matches one release's components and stores the findings.
+pub async fn rematch(
+    store: &Store,
+    db: &Database,
+    org_id: &str,
+    release_id: &str,
+) -> Result<MatchChange> {
+    let rows = store.release_components(org_id, release_id).await?;
+    let queries: Vec<medsec_vulndb::Component> = rows.iter().map(query_of).collect();
+    let findings: Vec<NewFinding> = db
+        .matches_built(&queries)
+        .iter()
+        .filter(|f| f.informational.is_none())
+        .map(stored)
+        .collect();
+    Ok(store
+        .store_match(org_id, release_id, &findings, Timestamp::now())
+        .await?)
+}
+
+/// Re-matches every release of every organisation (after a feed import).
+pub async fn rematch_all(store: &Store, db: &Database) -> Result<RematchSummary> {
+    let mut summary = RematchSummary::default();
+    for (org_id, release_id) in store.all_release_ids().await? {
+        let change = rematch(store, db, &org_id, &release_id).await?;
+        summary.releases += 1;
+        summary.new += change.new.len();
+        summary.fixed += change.fixed;
+        summary.open += change.open;
+    }
+    Ok(summary)
 }

@@ -20,6 +20,7 @@ pub mod feeds;
 mod migrate;
 mod model;
 mod orgs;
+pub mod releases;
 mod sessions;
 mod settings;
 #[cfg(any(test, feature = "testing"))]

@@ -33,6 +33,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_feeds.sql"),
         postgres: include_str!("../migrations/postgres/0003_feeds.sql"),
     },
+    Migration {
+        version: 4,
+        description: "releases",
+        sqlite: include_str!("../migrations/sqlite/0004_releases.sql"),
+        postgres: include_str!("../migrations/postgres/0004_releases.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -117,7 +117,7 @@ pub enum ExportFormat {
     Json,
 }
 
-async fn open(args: &OrgArgs) -> Result<(AppState, By)> {
+pub(crate) async fn open(args: &OrgArgs) -> Result<(AppState, By)> {
     let config = Config::resolve_store(&args.store)?;
     let store = crate::open_store(&config).await?;
     let org = store
@@ -145,7 +145,7 @@ async fn open(args: &OrgArgs) -> Result<(AppState, By)> {
 }
 
 /// Prints a service error the way the CLI reports input problems.
-fn report(e: medsec_server::error::Error) -> anyhow::Error {
+pub(crate) fn report(e: medsec_server::error::Error) -> anyhow::Error {
     match e {
         medsec_server::error::Error::Invalid(errors) => anyhow::anyhow!(
             "{}",

@@ -78,6 +78,9 @@ enum Command {
     /// SBOMs: match one against the local vulnerability database.
     #[command(subcommand)]
     Sbom(sustain::SbomCommand),
+    /// Releases of a manufacturer's products, with their SBOMs and findings.
+    #[command(subcommand)]
+    Release(sustain::ReleaseCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -213,6 +216,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Checklist(cmd) => device::run_checklist(cmd).await,
         Command::Feeds(cmd) => sustain::run_feeds(cmd).await,
         Command::Sbom(cmd) => sustain::run_sbom(cmd).await,
+        Command::Release(cmd) => sustain::run_release(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

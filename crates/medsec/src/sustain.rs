@@ -53,6 +53,69 @@ pub struct ScanArgs {
     fail_on: Option<String>,
 }
 
+#[derive(Subcommand)]
+pub enum ReleaseCommand {
+    /// Register a release of a product (created on first use) with its
+    /// SBOM; it is matched at once and after every feed import.
+    #[command(disable_version_flag = true)]
+    Add(ReleaseAddArgs),
+    /// The organisation's releases with their open findings.
+    List(crate::device::OrgArgs),
+    /// Open findings across the organisation's releases, one page.
+    Findings(FindingsArgs),
+    /// Which releases contain a component (purl without version, e.g.
+    /// pkg:npm/lodash, or name:NAME).
+    Used(UsedArgs),
+}
+
+#[derive(Args)]
+pub struct ReleaseAddArgs {
+    #[command(flatten)]
+    org: crate::device::OrgArgs,
+    #[arg(long)]
+    product: String,
+    #[arg(long)]
+    version: String,
+    /// The SBOM the release shipped with.
+    #[arg(long)]
+    sbom: Option<PathBuf>,
+    /// Release date (YYYY-MM-DD).
+    #[arg(long)]
+    released_on: Option<String>,
+    /// End of support (YYYY-MM-DD).
+    #[arg(long)]
+    support_until: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Sort {
+    Priority,
+    Severity,
+    Epss,
+    Kev,
+    Newest,
+}
+
+#[derive(Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    org: crate::device::OrgArgs,
+    #[arg(long, value_enum, default_value = "priority")]
+    sort: Sort,
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[arg(long, default_value_t = 0)]
+    offset: i64,
+}
+
+#[derive(Args)]
+pub struct UsedArgs {
+    #[command(flatten)]
+    org: crate::device::OrgArgs,
+    /// pkg:TYPE/NAMESPACE/NAME (no version) or name:NAME.
+    identity: String,
+}
+
 #[derive(Args)]
 pub struct FeedsImportArgs {
     #[command(flatten)]
@@ -96,7 +159,21 @@ async fn import(args: FeedsImportArgs) -> Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("{e}"))
     .with_context(|| format!("importing {}", args.path.display()))?;
     progress.finish();
+    // Every release is matched again against the new database.
+    let db = sustain::load_database(&store)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rematch = sustain::rematch_all(&store, &db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = std::io::stdout().lock();
+    if rematch.releases > 0 && !args.json {
+        writeln!(
+            out,
+            "re-matched {} releases: {} new findings, {} fixed, {} open",
+            rematch.releases, rematch.new, rematch.fixed, rematch.open
+        )?;
+    }
     if args.json {
         serde_json::to_writer_pretty(&mut out, &summary)?;
         writeln!(out)?;
@@ -305,4 +382,111 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+pub async fn run_release(cmd: ReleaseCommand) -> Result<ExitCode> {
+    use medsec_store::releases::FindingOrder;
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ReleaseCommand::Add(args) => {
+            let sbom = match &args.sbom {
+                Some(path) => Some((
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+                )),
+                None => None,
+            };
+            let (state, by) = crate::device::open(&args.org).await?;
+            let db = sustain::load_database(&state.store)
+                .await
+                .map_err(crate::device::report)?;
+            let input = sustain::ReleaseInput {
+                product: args.product,
+                version: args.version,
+                released_on: args.released_on,
+                support_until: args.support_until,
+                sbom,
+            };
+            let created = sustain::release_create(&state.store, &db, &by, input)
+                .await
+                .map_err(crate::device::report)?;
+            writeln!(
+                out,
+                "{}\t{} components, {} open findings",
+                created.release.id, created.components, created.change.open
+            )?;
+        }
+        ReleaseCommand::List(args) => {
+            let (state, by) = crate::device::open(&args).await?;
+            let products = state.store.list_products(&by.org_id).await?;
+            for r in state.store.list_releases(&by.org_id).await? {
+                let product = products
+                    .iter()
+                    .find(|p| p.id == r.product_id)
+                    .map(|p| p.name.as_str())
+                    .unwrap_or_default();
+                let findings = state.store.release_findings(&by.org_id, &r.id).await?;
+                let open: Vec<_> = findings.iter().filter(|f| f.state == "open").collect();
+                let kev = open.iter().filter(|f| f.kev != 0).count();
+                writeln!(
+                    out,
+                    "{}\t{product} {}\t{} open ({} KEV)\tsupport until {}",
+                    r.id,
+                    r.version,
+                    open.len(),
+                    kev,
+                    r.support_until.as_deref().unwrap_or("-")
+                )?;
+            }
+        }
+        ReleaseCommand::Findings(args) => {
+            let (state, by) = crate::device::open(&args.org).await?;
+            let order = match args.sort {
+                Sort::Priority => FindingOrder::Priority,
+                Sort::Severity => FindingOrder::Severity,
+                Sort::Epss => FindingOrder::Epss,
+                Sort::Kev => FindingOrder::Kev,
+                Sort::Newest => FindingOrder::Newest,
+            };
+            let page = state
+                .store
+                .open_findings(
+                    &by.org_id,
+                    order,
+                    args.limit.clamp(1, 1000),
+                    args.offset.max(0),
+                )
+                .await?;
+            for f in page {
+                writeln!(
+                    out,
+                    "{:>5.1}\t{}\t{}\trelease {} component {}{}",
+                    f.priority10 as f64 / 10.0,
+                    f.vuln_id,
+                    ["none", "low", "medium", "high", "critical"]
+                        .get(usize::try_from(f.level).unwrap_or(usize::MAX))
+                        .copied()
+                        .unwrap_or("unknown"),
+                    f.release_id,
+                    f.component,
+                    if f.kev != 0 { "\tKEV" } else { "" }
+                )?;
+            }
+        }
+        ReleaseCommand::Used(args) => {
+            let (state, by) = crate::device::open(&args.org).await?;
+            for (release, version, component_version) in
+                state.store.where_used(&by.org_id, &args.identity).await?
+            {
+                writeln!(
+                    out,
+                    "{release}\t{version}\t{}",
+                    component_version.as_deref().unwrap_or("-")
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

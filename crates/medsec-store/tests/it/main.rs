@@ -6,6 +6,7 @@ mod assure;
 mod audit;
 mod backup;
 mod feeds;
+mod releases;
 mod tenancy;
 
 use medsec_core::audit::{Action, Outcome};

@@ -219,3 +219,115 @@ fn check_sarif(dir: &Path, sarif: &[u8]) {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}\n{stdout}");
 }
+
+#[test]
+fn releases_are_matched_when_added_and_after_each_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, SBOM).unwrap();
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(feeds.join("kev.json"), KEV).unwrap();
+    assert!(import(&data, &feeds).status.success());
+    assert!(
+        run(&[
+            "org",
+            "create",
+            "--data-dir",
+            d,
+            "--name",
+            "메드시큐",
+            "--kind",
+            "manufacturer"
+        ])
+        .status
+        .success()
+    );
+    let org = ["--data-dir", d, "--org", "메드시큐"];
+    let add = |version: &str, extra: &[&str]| {
+        let mut args = vec!["release", "add"];
+        args.extend(org);
+        args.extend([
+            "--product",
+            "주입 펌프",
+            "--version",
+            version,
+            "--sbom",
+            bom.to_str().unwrap(),
+        ]);
+        args.extend(extra);
+        run(&args)
+    };
+    // Before the advisory is known: no findings.
+    let out = add(
+        "2.1",
+        &[
+            "--released-on",
+            "2026-01-15",
+            "--support-until",
+            "2031-12-31",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("4 components, 0 open findings"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = add("2.1", &[]);
+    assert!(
+        text(&out.stderr).contains("already exists"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = add("2.2", &["--released-on", "2026-13-01"]);
+    assert!(
+        text(&out.stderr).contains("released_on: Enter a date as YYYY-MM-DD."),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The advisory arrives with the next import: the release is matched again.
+    std::fs::write(feeds.join("npm.jsonl"), format!("{OSV}\n")).unwrap();
+    let out = import(&data, &feeds);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("re-matched 1 releases: 1 new findings, 0 fixed, 1 open"),
+        "{stdout}"
+    );
+    let mut args = vec!["release", "list"];
+    args.extend(org);
+    let stdout = text(&run(&args).stdout);
+    assert!(
+        stdout.contains("주입 펌프 2.1\t1 open (1 KEV)\tsupport until 2031-12-31"),
+        "{stdout}"
+    );
+    let mut args = vec!["release", "findings"];
+    args.extend(org);
+    args.extend(["--sort", "kev"]);
+    let stdout = text(&run(&args).stdout);
+    assert!(
+        stdout.contains("CVE-2019-10744\tunknown\trelease"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("component 1\tKEV"), "{stdout}");
+    let mut args = vec!["release", "used"];
+    args.extend(org);
+    args.push("pkg:npm/lodash");
+    let stdout = text(&run(&args).stdout);
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+
+    // The advisory is corrected (4.17.11 no longer affected): fixed.
+    std::fs::write(
+        feeds.join("npm.jsonl"),
+        format!("{}\n", OSV.replace("4.17.12", "4.17.10")),
+    )
+    .unwrap();
+    let stdout = text(&import(&data, &feeds).stdout);
+    assert!(
+        stdout.contains("re-matched 1 releases: 0 new findings, 1 fixed, 0 open"),
+        "{stdout}"
+    );
+}
