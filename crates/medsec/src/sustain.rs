@@ -30,6 +30,44 @@ pub enum SbomCommand {
     /// database, without a server. Exit status: 0 when nothing trips
     /// --fail-on, 1 when something does, 2 on an error.
     Scan(ScanArgs),
+    /// Check an SBOM against the NTIA minimum elements (supplier, name,
+    /// version, unique identifier, dependencies, author, timestamp), as a
+    /// submission gate: exit status 1 when an element is missing.
+    Check(SbomFileArgs),
+    /// What changed between two releases' SBOMs: components added,
+    /// removed, upgraded, downgraded or changed, and the findings that
+    /// came or went (with the local vulnerability database).
+    Diff(DiffArgs),
+    /// Write an SBOM as CycloneDX 1.6 JSON or XML, or SPDX 2.3 JSON.
+    Convert(ConvertArgs),
+}
+
+#[derive(Args)]
+pub struct SbomFileArgs {
+    /// The SBOM file.
+    file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    old: PathBuf,
+    new: PathBuf,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ConvertTo {
+    CyclonedxJson,
+    CyclonedxXml,
+    SpdxJson,
+}
+
+#[derive(Args)]
+pub struct ConvertArgs {
+    file: PathBuf,
+    #[arg(long, value_enum)]
+    to: ConvertTo,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -268,6 +306,9 @@ async fn status(args: FeedsStatusArgs) -> Result<ExitCode> {
 
 pub async fn run_sbom(cmd: SbomCommand) -> Result<ExitCode> {
     match cmd {
+        SbomCommand::Check(args) => check(args),
+        SbomCommand::Diff(args) => diff(args).await,
+        SbomCommand::Convert(args) => convert(args),
         SbomCommand::Scan(args) => match scan(args).await {
             Ok(code) => Ok(code),
             // A closed output pipe (`| head`) ends the scan quietly.
@@ -287,6 +328,139 @@ pub async fn run_sbom(cmd: SbomCommand) -> Result<ExitCode> {
             }
         },
     }
+}
+
+fn read_sbom(path: &std::path::Path) -> Result<medsec_sbom::Sbom> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    medsec_sbom::read(&bytes)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("reading the SBOM {}", path.display()))
+}
+
+fn check(args: SbomFileArgs) -> Result<ExitCode> {
+    let sbom = read_sbom(&args.file)?;
+    let report = medsec_sbom::ntia::check(&sbom);
+    let mut out = std::io::stdout().lock();
+    for e in &report.elements {
+        write!(
+            out,
+            "{:<4} {:<26} {:>5.1}%",
+            if e.passed { "ok" } else { "FAIL" },
+            e.element.name(),
+            e.coverage * 100.0
+        )?;
+        if !e.failing.is_empty() {
+            let shown: Vec<&str> = e.failing.iter().take(5).map(String::as_str).collect();
+            write!(
+                out,
+                "  missing in {}: {}{}",
+                e.failing.len(),
+                shown.join(", "),
+                if e.failing.len() > 5 { ", …" } else { "" }
+            )?;
+        }
+        if let Some(note) = &e.note {
+            write!(out, "  ({note})")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "NTIA minimum elements: {} ({} components checked, score {:.0}/100)",
+        if report.passed() { "met" } else { "NOT met" },
+        report.components_checked,
+        report.score
+    )?;
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+async fn diff(args: DiffArgs) -> Result<ExitCode> {
+    let old = read_sbom(&args.old)?;
+    let new = read_sbom(&args.new)?;
+    let d = medsec_sbom::diff::diff(&old, &new);
+    let mut out = std::io::stdout().lock();
+    let v = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    for e in &d.added {
+        writeln!(out, "+ {} {}", e.name, v(&e.version))?;
+    }
+    for e in &d.removed {
+        writeln!(out, "- {} {}", e.name, v(&e.version))?;
+    }
+    for c in &d.upgraded {
+        writeln!(out, "↑ {} {} → {}", c.name, v(&c.old), v(&c.new))?;
+    }
+    for c in &d.downgraded {
+        writeln!(out, "↓ {} {} → {}", c.name, v(&c.old), v(&c.new))?;
+    }
+    for c in &d.changed {
+        let fields: Vec<&str> = c.fields.iter().map(|f| f.field).collect();
+        writeln!(
+            out,
+            "~ {} {} ({} changed)",
+            c.name,
+            v(&c.version),
+            fields.join(", ")
+        )?;
+    }
+    writeln!(
+        out,
+        "{} added, {} removed, {} upgraded, {} downgraded, {} changed, {} unchanged",
+        d.added.len(),
+        d.removed.len(),
+        d.upgraded.len(),
+        d.downgraded.len(),
+        d.changed.len(),
+        d.unchanged
+    )?;
+    // The findings that came and went, when a database is there.
+    let config = Config::resolve_store(&args.store)?;
+    let store = crate::open_store(&config).await?;
+    if !store.feed_counts().await?.is_empty() {
+        let db = sustain::load_database(&store)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let key = |sbom: &medsec_sbom::Sbom| -> std::collections::BTreeSet<(String, String)> {
+            let q = sustain::queries(sbom);
+            db.matches_built(&q)
+                .into_iter()
+                .map(|f| (f.id, q[f.component].name.clone()))
+                .collect()
+        };
+        let (before, after) = (key(&old), key(&new));
+        for (id, name) in after.difference(&before) {
+            writeln!(out, "new finding: {id} in {name}")?;
+        }
+        for (id, name) in before.difference(&after) {
+            writeln!(out, "gone: {id} in {name}")?;
+        }
+        writeln!(
+            out,
+            "findings: {} new, {} gone, {} remain",
+            after.difference(&before).count(),
+            before.difference(&after).count(),
+            after.intersection(&before).count()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(args: ConvertArgs) -> Result<ExitCode> {
+    let sbom = read_sbom(&args.file)?;
+    let text = match args.to {
+        ConvertTo::CyclonedxJson => medsec_sbom::write_cyclonedx_json(&sbom),
+        ConvertTo::CyclonedxXml => medsec_sbom::write_cyclonedx_xml(&sbom),
+        ConvertTo::SpdxJson => medsec_sbom::write_spdx_json(&sbom),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        writeln!(out)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn scan(args: ScanArgs) -> Result<ExitCode> {

@@ -331,3 +331,63 @@ fn releases_are_matched_when_added_and_after_each_import() {
         "{stdout}"
     );
 }
+
+#[test]
+fn sbom_check_diff_and_convert() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    std::fs::write(&old, SBOM).unwrap();
+    std::fs::write(&new, SBOM.replace("4.17.11", "4.17.12").replace(",\n{\"type\":\"library\",\"bom-ref\":\"c\",\"name\":\"left-pad\",\"version\":\"1.3.0\",\"purl\":\"pkg:npm/left-pad@1.3.0\"}", "")).unwrap();
+
+    // The fixture names no suppliers: the NTIA gate fails and says where.
+    let out = run(&["sbom", "check", old.to_str().unwrap()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL Supplier Name"), "{stdout}");
+    assert!(
+        stdout.contains("NTIA minimum elements: NOT met"),
+        "{stdout}"
+    );
+
+    let feeds = dir.path().join("feeds");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(feeds.join("npm.jsonl"), format!("{OSV}\n")).unwrap();
+    assert!(import(&data, &feeds).status.success());
+    let out = run(&[
+        "sbom",
+        "diff",
+        "--data-dir",
+        d,
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("- left-pad 1.3.0"), "{stdout}");
+    assert!(stdout.contains("↑ lodash 4.17.11 → 4.17.12"), "{stdout}");
+    assert!(
+        stdout.contains("gone: CVE-2019-10744 in lodash"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("findings: 0 new, 1 gone, 0 remain"),
+        "{stdout}"
+    );
+
+    for (to, marker) in [
+        ("cyclonedx-json", "\"specVersion\": \"1.6\""),
+        ("cyclonedx-xml", "http://cyclonedx.org/schema/bom/1.6"),
+        ("spdx-json", "\"spdxVersion\": \"SPDX-2.3\""),
+    ] {
+        let out = run(&["sbom", "convert", old.to_str().unwrap(), "--to", to]);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains(marker),
+            "{to}: {stdout}"
+        );
+        assert!(stdout.contains("lodash"), "{stdout}");
+    }
+}
