@@ -94,6 +94,10 @@ pub struct Affected {
     pub name: String,
     /// The name as the advisory writes it.
     pub display_name: String,
+    /// For RPM advisories, the distribution as its purl namespace writes
+    /// it (`redhat`, `rocky`, `suse`, …): RPM versions of one
+    /// distribution say nothing about another's package of the same name.
+    pub distro: Option<String>,
     pub ranges: Vec<Range>,
     /// Versions listed one by one (OSV `versions`), compared as text the
     /// way the OSV schema says.

@@ -527,7 +527,15 @@ impl Database {
         else {
             return;
         };
+        let namespace = purl.namespace.as_deref().map(str::to_ascii_lowercase);
         for p in candidates {
+            // An RPM advisory holds for its own distribution only; a
+            // component that does not say its distribution matches none.
+            if let Some(distro) = &p.affected.distro
+                && namespace.as_deref() != Some(distro.as_str())
+            {
+                continue;
+            }
             if let Some(how) = affected_how(&p.affected, version, parsed) {
                 out.push(Hit {
                     advisory: p.advisory,

@@ -165,6 +165,7 @@ pub(crate) fn parse(body: &str, origin: &str) -> Result<Advisory> {
             ecosystem,
             name: ecosystem.normalize_name(&package.name).into_owned(),
             display_name: package.name.clone(),
+            distro: rpm_distro(ecosystem, &package.ecosystem),
             ranges,
             versions: a.versions.clone(),
             rustsec: None,
@@ -220,4 +221,28 @@ pub(crate) fn first_sentence(text: &str) -> &str {
         Some(i) => line.get(..=i).unwrap_or(line),
         None => line,
     }
+}
+
+/// The purl namespace of an RPM distribution named by an OSV ecosystem
+/// (`Rocky Linux:8` → `rocky`).
+fn rpm_distro(ecosystem: Ecosystem, osv_name: &str) -> Option<String> {
+    if ecosystem != Ecosystem::Rpm {
+        return None;
+    }
+    let base = osv_name.split(':').next().unwrap_or_default().trim();
+    Some(
+        match base {
+            "Red Hat" => "redhat",
+            "Rocky Linux" => "rocky",
+            "AlmaLinux" => "almalinux",
+            "SUSE" => "suse",
+            "openSUSE" => "opensuse",
+            "Mageia" => "mageia",
+            "openEuler" => "openeuler",
+            "Azure Linux" => "azurelinux",
+            "Photon OS" => "photon",
+            other => return Some(other.to_ascii_lowercase().replace(' ', "")),
+        }
+        .to_owned(),
+    )
 }

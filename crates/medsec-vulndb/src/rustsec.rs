@@ -273,6 +273,7 @@ pub(crate) fn parse(body: &str, origin: &str) -> Result<Advisory> {
             ecosystem,
             name: ecosystem.normalize_name(&head.package).into_owned(),
             display_name: head.package,
+            distro: None,
             ranges: Vec::new(),
             versions: Vec::new(),
             rustsec: Some(rules),

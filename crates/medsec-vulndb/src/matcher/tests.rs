@@ -304,3 +304,47 @@ fn the_real_feeds_load_and_match_known_vulnerabilities() {
     // Findings are ordered by priority: the known-exploited Log4Shell first.
     assert_eq!(findings[0].id, "CVE-2021-44228");
 }
+
+#[test]
+fn rpm_advisories_hold_for_their_own_distribution() {
+    let advisory = |id: &str, ecosystem: &str, fixed: &str| {
+        format!(
+            r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"{ecosystem}","name":"openssl"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+        )
+    };
+    let mut db = Database::new();
+    db.add_record(&record(
+        Kind::Osv,
+        "RLSA-2024:1",
+        &advisory("RLSA-2024:1", "Rocky Linux:9", "1:3.0.7-27.el9"),
+    ))
+    .unwrap();
+    db.add_record(&record(
+        Kind::Osv,
+        "SUSE-SU-2024:1",
+        &advisory(
+            "SUSE-SU-2024:1",
+            "SUSE:Linux Enterprise Server 15",
+            "3.1.4-150600.5.1",
+        ),
+    ))
+    .unwrap();
+    let rpm = |ns: Option<&str>, version: &str| purl("rpm", ns, "openssl", version);
+    let findings = db.matches(&[
+        rpm(Some("rocky"), "1:3.0.7-25.el9"),
+        rpm(Some("suse"), "3.1.4-150600.4.1"),
+        rpm(Some("rocky"), "1:3.0.7-27.el9"),
+        rpm(None, "1:3.0.7-25.el9"),
+        rpm(Some("redhat"), "1:3.0.7-25.el9"),
+    ]);
+    let got: Vec<(usize, &str)> = findings
+        .iter()
+        .map(|f| (f.component, f.id.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [(0, "RLSA-2024:1"), (1, "SUSE-SU-2024:1")],
+        "{}",
+        render(&findings)
+    );
+}
