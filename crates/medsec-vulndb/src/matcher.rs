@@ -561,7 +561,7 @@ impl Database {
         for h in hits {
             let advisory = &self.advisories[h.advisory as usize];
             let affected = &advisory.affected[h.entry as usize];
-            let (text, fixed) = explain(affected, h.how, version, &parsed);
+            let (text, fixed) = explain(affected, h.how, &parsed);
             hit(
                 h.advisory,
                 Reason {
@@ -795,7 +795,7 @@ fn affected_how(affected: &Affected, version: &str, parsed: &mut Parsed) -> Opti
 }
 
 /// Why a hit matched, and the versions that fix it.
-fn explain(affected: &Affected, how: How, version: &str, parsed: &Parsed) -> (String, Vec<String>) {
+fn explain(affected: &Affected, how: How, parsed: &Parsed) -> (String, Vec<String>) {
     match how {
         How::RustSec => match &affected.rustsec {
             Some(rules) => (
@@ -824,7 +824,6 @@ fn explain(affected: &Affected, how: How, version: &str, parsed: &Parsed) -> (St
             }
         }
         How::Listed => {
-            let _ = version;
             let mut text = "listed among the affected versions".to_owned();
             if !affected.skipped_ranges.is_empty() {
                 text.push_str(&format!(
