@@ -97,6 +97,15 @@ actions! {
     FeedImported = "feed.imported", true;
     ProductCreated = "product.created", false;
     ReleaseCreated = "release.created", false;
+    VexRecorded = "vex.recorded", true;
+    VexDeleted = "vex.deleted", true;
+    AliasRuleAdded = "alias_rule.added", false;
+    AliasRuleDeleted = "alias_rule.deleted", false;
+    ReleaseShared = "release.shared", true;
+    InventoryDeviceAdded = "inventory.device_added", false;
+    InventoryDeviceRemoved = "inventory.device_removed", false;
+    WebhookCreated = "webhook.created", true;
+    WebhookDeleted = "webhook.deleted", true;
 }
 
 impl fmt::Display for Action {

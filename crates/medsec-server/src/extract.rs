@@ -181,6 +181,8 @@ fn csrf_matches(expected: &str, given: &str) -> Result<(), Error> {
 pub struct CsrfUpload {
     pub filename: String,
     pub bytes: Vec<u8>,
+    /// The form's other fields (text, at most 64 of 4 KiB each).
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
 impl FromRequest<AppState> for CsrfUpload {
@@ -221,23 +223,39 @@ impl FromRequest<AppState> for CsrfUpload {
         };
         let mut csrf = String::new();
         let mut file = None;
+        let mut fields = std::collections::BTreeMap::new();
         while let Some(field) = form.next_field().await.map_err(upload_error)? {
-            match field.name() {
+            match field.name().map(str::to_owned).as_deref() {
                 Some("_csrf") => csrf = field.text().await.map_err(upload_error)?,
                 Some("file") => {
                     let filename = field.file_name().unwrap_or("upload").to_owned();
                     let bytes = field.bytes().await.map_err(upload_error)?;
-                    file = Some(CsrfUpload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    });
+                    // A form sent without choosing a file has an empty part.
+                    if !(filename.is_empty() && bytes.is_empty()) {
+                        file = Some((filename, bytes.to_vec()));
+                    }
+                }
+                Some(name) if fields.len() < 64 => {
+                    let text = field.text().await.map_err(upload_error)?;
+                    if text.len() > 4096 {
+                        return Err(Error::Invalid(vec![
+                            medsec_core::validate::FieldError::new(name, "too_long")
+                                .with("max", 4096),
+                        ]));
+                    }
+                    fields.insert(name.to_owned(), text);
                 }
                 _ => {}
             }
         }
         origin?;
         csrf_matches(&expected, &csrf)?;
-        file.ok_or_else(|| Error::field("file", "required"))
+        let (filename, bytes) = file.ok_or_else(|| Error::field("file", "required"))?;
+        Ok(CsrfUpload {
+            filename,
+            bytes,
+            fields,
+        })
     }
 }
 

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod inventory;
 pub mod metrics;
 mod middleware;
 pub mod routes;
@@ -26,6 +27,7 @@ pub mod state;
 pub mod sustain;
 pub mod tls;
 pub mod ui;
+pub mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;

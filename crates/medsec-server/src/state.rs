@@ -29,6 +29,9 @@ pub struct ServerConfig {
     pub hashing_concurrency: usize,
     /// Logins that may wait for a hashing slot before new ones are refused.
     pub hashing_queue: usize,
+    /// CA certificates (PEM) webhook endpoints are checked against;
+    /// `None` = the system bundle.
+    pub webhook_ca: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -40,6 +43,7 @@ impl ServerConfig {
             display_offset_minutes: 9 * 60,
             hashing_concurrency: cpus,
             hashing_queue: 64,
+            webhook_ca: None,
         }
     }
 }
@@ -56,6 +60,11 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub config: ServerConfig,
     pub metrics: Metrics,
+    /// The vulnerability index, built from the stored feeds on first use.
+    pub index: crate::sustain::Index,
+    /// The TLS client of webhook deliveries (`None` when its CA file
+    /// could not be read; said at start-up).
+    pub webhook_tls: Option<Arc<rustls::ClientConfig>>,
     policy: RwLock<(Instant, Arc<SecurityPolicy>)>,
     hashing: Semaphore,
     hashing_waiting: AtomicUsize,
@@ -79,7 +88,16 @@ impl AppState {
         config: ServerConfig,
     ) -> Result<AppState> {
         let policy = load_policy(&store).await?;
+        let webhook_tls = match crate::webhook::client_config(config.webhook_ca.as_deref()) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                tracing::error!(error = %e, "webhook CA certificates unreadable; webhooks are not sent");
+                None
+            }
+        };
         Ok(AppState(Arc::new(Inner {
+            index: crate::sustain::Index::default(),
+            webhook_tls,
             hashing: Semaphore::new(config.hashing_concurrency.max(1)),
             hashing_waiting: AtomicUsize::new(0),
             store,

@@ -17,6 +17,7 @@ pub mod assure;
 mod audit;
 pub mod backup;
 pub mod feeds;
+pub mod inventory;
 mod migrate;
 mod model;
 mod orgs;
@@ -27,6 +28,7 @@ mod settings;
 pub mod testing;
 mod tokens;
 mod users;
+pub mod vex;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use model::*;

@@ -39,6 +39,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_releases.sql"),
         postgres: include_str!("../migrations/postgres/0004_releases.sql"),
     },
+    Migration {
+        version: 5,
+        description: "vex and inventory",
+        sqlite: include_str!("../migrations/sqlite/0005_vex_inventory.sql"),
+        postgres: include_str!("../migrations/postgres/0005_vex_inventory.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -50,6 +50,8 @@ row! {
         pub identity: String,
         pub cpes: String,
         pub supplier: Option<String>,
+        /// `YYYY-MM-DD`, when the component's supplier ends support.
+        pub end_of_support: Option<String>,
     }
 }
 
@@ -68,10 +70,31 @@ row! {
         pub state: String,
         pub first_seen: i64,
         pub last_seen: i64,
+        /// Other ids of the vulnerability, space-separated.
+        pub aliases: String,
+        /// The VEX status that applies (see [`crate::vex`]).
+        pub vex: Option<String>,
+        /// Until when the finding is suppressed by its VEX status
+        /// (`YYYY-MM-DD`; `9999-12-31` = no expiry).
+        pub suppressed_until: Option<String>,
     }
 }
 
-const FINDING_COLUMNS: &str = "release_id, component, vuln_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen";
+const FINDING_COLUMNS: &str = "release_id, component, vuln_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen, aliases, vex, suppressed_until";
+
+/// The condition under which a finding counts as open: found by the last
+/// match and not suppressed by a VEX statement on `$today`.
+pub(crate) fn open_condition(today: &str) -> String {
+    format!("state = 'open' AND (suppressed_until IS NULL OR suppressed_until < '{today}')")
+}
+
+/// Today's date as stored in `expires_on` / `suppressed_until`.
+pub fn day(now: Timestamp) -> String {
+    // The UTC date of an RFC 3339 time is its first ten characters.
+    let mut s = now.rfc3339();
+    s.truncate(10);
+    s
+}
 
 /// A finding as the matcher produced it, to store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +106,8 @@ pub struct NewFinding {
     pub epss100k: Option<i64>,
     pub kev: bool,
     pub priority10: i64,
+    /// Other ids of the vulnerability, space-separated.
+    pub aliases: String,
 }
 
 /// A new release with its SBOM file and components.
@@ -223,8 +248,8 @@ impl Store {
                 .bind(&row.released_on).bind(&row.support_until).bind(row.matched_at).bind(now.0)
                 .execute(&mut *tx).await.map_err(conflict_or("create release", "release with this version"))?;
             for c in &new.components {
-                sqlx::query("INSERT INTO release_components (release_id, idx, name, version, purl, identity, cpes, supplier) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                    .bind(&row.id).bind(c.idx).bind(&c.name).bind(&c.version).bind(&c.purl).bind(&c.identity).bind(&c.cpes).bind(&c.supplier)
+                sqlx::query("INSERT INTO release_components (release_id, idx, name, version, purl, identity, cpes, supplier, end_of_support) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                    .bind(&row.id).bind(c.idx).bind(&c.name).bind(&c.version).bind(&c.purl).bind(&c.identity).bind(&c.cpes).bind(&c.supplier).bind(&c.end_of_support)
                     .execute(&mut *tx).await.map_err(db("store release component"))?;
             }
             tx.append_audit(&audit.target("release", row.id.clone()).details(serde_json::json!({"product": row.product_id, "version": row.version, "components": new.components.len()})), pg).await?;
@@ -255,7 +280,7 @@ impl Store {
         org_id: &str,
         release_id: &str,
     ) -> Result<Vec<ComponentRow>> {
-        on!(self, pool => sqlx::query_as("SELECT c.idx, c.name, c.version, c.purl, c.identity, c.cpes, c.supplier FROM release_components c JOIN releases r ON r.id = c.release_id WHERE r.org_id = $1 AND c.release_id = $2 ORDER BY c.idx")
+        on!(self, pool => sqlx::query_as("SELECT c.idx, c.name, c.version, c.purl, c.identity, c.cpes, c.supplier, c.end_of_support FROM release_components c JOIN releases r ON r.id = c.release_id WHERE r.org_id = $1 AND c.release_id = $2 ORDER BY c.idx")
             .bind(org_id).bind(release_id).fetch_all(pool).await.map_err(db("read release components")))
     }
 
@@ -281,10 +306,10 @@ impl Store {
                 if state.as_deref() != Some("open") {
                     change.new.push((f.component, f.vuln_id.clone()));
                 }
-                sqlx::query("INSERT INTO findings (release_id, component, vuln_id, org_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) \
-                    ON CONFLICT (release_id, component, vuln_id) DO UPDATE SET level = excluded.level, cvss10 = excluded.cvss10, epss100k = excluded.epss100k, kev = excluded.kev, priority10 = excluded.priority10, state = 'open', last_seen = excluded.last_seen")
+                sqlx::query("INSERT INTO findings (release_id, component, vuln_id, org_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen, aliases) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10, $11) \
+                    ON CONFLICT (release_id, component, vuln_id) DO UPDATE SET level = excluded.level, cvss10 = excluded.cvss10, epss100k = excluded.epss100k, kev = excluded.kev, priority10 = excluded.priority10, state = 'open', last_seen = excluded.last_seen, aliases = excluded.aliases")
                     .bind(release_id).bind(f.component).bind(&f.vuln_id).bind(org_id).bind(f.level).bind(f.cvss10).bind(f.epss100k)
-                    .bind(i64::from(f.kev)).bind(f.priority10).bind(now.0)
+                    .bind(i64::from(f.kev)).bind(f.priority10).bind(now.0).bind(&f.aliases)
                     .execute(&mut *tx).await.map_err(db("store finding"))?;
             }
             for ((component, vuln_id), state) in known {
@@ -304,15 +329,19 @@ impl Store {
     }
 
     /// A page of the organisation's open findings in one order.
+    /// Suppressed findings (VEX not_affected or fixed, not expired on
+    /// `now`) are left out.
     pub async fn open_findings(
         &self,
         org_id: &str,
         order: FindingOrder,
         limit: i64,
         offset: i64,
+        now: Timestamp,
     ) -> Result<Vec<FindingRow>> {
         let sql = format!(
-            "SELECT {FINDING_COLUMNS} FROM findings WHERE org_id = $1 AND state = 'open' ORDER BY {}, release_id, component, vuln_id LIMIT $2 OFFSET $3",
+            "SELECT {FINDING_COLUMNS} FROM findings WHERE org_id = $1 AND {} ORDER BY {}, release_id, component, vuln_id LIMIT $2 OFFSET $3",
+            open_condition(&day(now)),
             order.sql()
         );
         on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
@@ -337,5 +366,31 @@ impl Store {
     ) -> Result<Vec<(String, String, Option<String>)>> {
         on!(self, pool => sqlx::query_as("SELECT r.id, r.version, c.version FROM release_components c JOIN releases r ON r.id = c.release_id WHERE r.org_id = $1 AND c.identity = $2 ORDER BY r.created_at, c.idx")
             .bind(org_id).bind(identity).fetch_all(pool).await.map_err(db("where used")))
+    }
+}
+
+impl Store {
+    /// The releases (organisation, release) with a finding whose shown id
+    /// is one of `ids`: those a change of these vulnerabilities' records
+    /// (scores, KEV, EPSS, a corrected range) can change. Not on anyone's
+    /// behalf: the re-match after an import works for every organisation.
+    pub async fn releases_with_findings(&self, ids: &[String]) -> Result<Vec<(String, String)>> {
+        let mut out: std::collections::BTreeSet<(String, String)> = Default::default();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT DISTINCT org_id, release_id FROM findings WHERE vuln_id IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(String, String)> = on!(self, pool => {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(pool).await.map_err(db("releases with findings"))
+            })?;
+            out.extend(rows);
+        }
+        Ok(out.into_iter().collect())
     }
 }

@@ -40,6 +40,7 @@ struct FileConfig {
     log_format: Option<String>,
     body_limit: Option<usize>,
     display_offset_minutes: Option<i32>,
+    webhook_ca: Option<PathBuf>,
 }
 
 /// The resolved configuration.
@@ -57,6 +58,8 @@ pub struct Config {
     pub log_format: String,
     pub body_limit: usize,
     pub display_offset_minutes: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_ca: Option<PathBuf>,
 }
 
 const DEFAULT_DATA_DIR: &str = "medsec-data";
@@ -132,6 +135,7 @@ impl Config {
             log_format,
             body_limit,
             display_offset_minutes,
+            webhook_ca: args.webhook_ca.clone().or(file.webhook_ca),
         })
     }
 
@@ -146,6 +150,7 @@ impl Config {
             log_format: None,
             body_limit: None,
             display_offset_minutes: None,
+            webhook_ca: None,
         };
         Config::resolve(&args)
     }

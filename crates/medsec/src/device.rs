@@ -52,7 +52,7 @@ pub struct CarryArgs {
 pub struct OrgArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// The manufacturer organisation (its name).
+    /// The organisation (its name).
     #[arg(long)]
     org: String,
 }
@@ -118,6 +118,21 @@ pub enum ExportFormat {
 }
 
 pub(crate) async fn open(args: &OrgArgs) -> Result<(AppState, By)> {
+    open_as(
+        args,
+        Some(OrgKind::Manufacturer),
+        "devices belong to manufacturers",
+    )
+    .await
+}
+
+/// Opens the store on behalf of the organisation named in `args`, which
+/// must be of `kind` when given (`why` says why, when it is not).
+pub(crate) async fn open_as(
+    args: &OrgArgs,
+    kind: Option<OrgKind>,
+    why: &str,
+) -> Result<(AppState, By)> {
     let config = Config::resolve_store(&args.store)?;
     let store = crate::open_store(&config).await?;
     let org = store
@@ -126,12 +141,8 @@ pub(crate) async fn open(args: &OrgArgs) -> Result<(AppState, By)> {
         .into_iter()
         .find(|o| o.name == args.org)
         .with_context(|| format!("no organisation named \"{}\"", args.org))?;
-    if org.kind != OrgKind::Manufacturer {
-        bail!(
-            "\"{}\" is a {} organisation; devices belong to manufacturers",
-            org.name,
-            org.kind
-        );
+    if kind.is_some_and(|k| k != org.kind) {
+        bail!("\"{}\" is a {} organisation; {why}", org.name, org.kind);
     }
     let state = crate::app_state(&config, store).await?;
     let by = By {

@@ -10,6 +10,7 @@
 mod catalog;
 mod config;
 mod device;
+mod postmarket;
 mod progress;
 mod sustain;
 
@@ -81,6 +82,18 @@ enum Command {
     /// Releases of a manufacturer's products, with their SBOMs and findings.
     #[command(subcommand)]
     Release(sustain::ReleaseCommand),
+    /// VEX: what the manufacturer says about each vulnerability of a release.
+    #[command(subcommand)]
+    Vex(postmarket::VexCommand),
+    /// A hospital's devices and their exposure to vulnerabilities.
+    #[command(subcommand)]
+    Inventory(postmarket::InventoryCommand),
+    /// Alias rules: this component is that purl or CPE, for every product.
+    #[command(subcommand)]
+    Alias(postmarket::AliasCommand),
+    /// Webhooks: HTTPS endpoints told about new findings and shared releases.
+    #[command(subcommand)]
+    Webhook(postmarket::WebhookCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -120,6 +133,10 @@ pub struct ServeArgs {
     /// Largest request body in bytes [default: 1048576].
     #[arg(long, env = "MEDSEC_BODY_LIMIT", value_name = "BYTES")]
     pub body_limit: Option<usize>,
+    /// CA certificates (PEM) webhook endpoints must chain to
+    /// [default: the system's, /etc/ssl/certs/ca-certificates.crt].
+    #[arg(long, env = "MEDSEC_WEBHOOK_CA", value_name = "FILE")]
+    pub webhook_ca: Option<PathBuf>,
     /// Offset from UTC of times shown in the UI, in minutes [default: 540, KST].
     #[arg(
         long,
@@ -217,6 +234,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Feeds(cmd) => sustain::run_feeds(cmd).await,
         Command::Sbom(cmd) => sustain::run_sbom(cmd).await,
         Command::Release(cmd) => sustain::run_release(cmd).await,
+        Command::Vex(cmd) => postmarket::run_vex(cmd).await,
+        Command::Inventory(cmd) => postmarket::run_inventory(cmd).await,
+        Command::Alias(cmd) => postmarket::run_alias(cmd).await,
+        Command::Webhook(cmd) => postmarket::run_webhook(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);
@@ -267,6 +288,7 @@ pub(crate) async fn app_state(config: &Config, store: Store) -> Result<AppState>
     let mut sc = ServerConfig::new(config.data_dir.clone());
     sc.body_limit = config.body_limit;
     sc.display_offset_minutes = config.display_offset_minutes;
+    sc.webhook_ca = config.webhook_ca.clone();
     AppState::new(store, Arc::new(SystemClock), sc)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))
@@ -328,11 +350,13 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     drop(err);
 
     let app = medsec_server::build(state.clone());
-    let sweeper = medsec_server::spawn_sweeper(state);
+    let sweeper = medsec_server::spawn_sweeper(state.clone());
+    let webhooks = medsec_server::webhook::spawn_sender(state);
     medsec_server::serve(app.router, listener, tls.config, shutdown)
         .await
         .context("serving HTTPS")?;
     sweeper.abort();
+    webhooks.abort();
     store.close().await;
     tracing::info!("medsec stopped");
     Ok(ExitCode::SUCCESS)

@@ -104,6 +104,31 @@ pub enum ReleaseCommand {
     /// Which releases contain a component (purl without version, e.g.
     /// pkg:npm/lodash, or name:NAME).
     Used(UsedArgs),
+    /// One release: its findings with why each matched and what the VEX
+    /// says.
+    #[command(disable_version_flag = true)]
+    Show(ShowArgs),
+    /// Share a release (SBOM, findings, VEX) with a hospital.
+    #[command(disable_version_flag = true)]
+    Share(ShareArgs),
+}
+
+#[derive(Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    release: crate::postmarket::ReleaseRef,
+    /// JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ShareArgs {
+    #[command(flatten)]
+    release: crate::postmarket::ReleaseRef,
+    /// The hospital organisation (its name).
+    #[arg(long)]
+    hospital: String,
 }
 
 #[derive(Args)]
@@ -197,19 +222,27 @@ async fn import(args: FeedsImportArgs) -> Result<ExitCode> {
     .map_err(|e| anyhow::anyhow!("{e}"))
     .with_context(|| format!("importing {}", args.path.display()))?;
     progress.finish();
-    // Every release is matched again against the new database.
+    // The releases the new and changed records can concern are matched
+    // again against the new database.
     let db = sustain::load_database(&store)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let rematch = sustain::rematch_all(&store, &db)
+    let delta = sustain::rematch_touched(&store, &db, &summary.touched)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rematch = &delta.rematch;
     let mut out = std::io::stdout().lock();
-    if rematch.releases > 0 && !args.json {
+    if delta.releases > 0 && !args.json {
         writeln!(
             out,
-            "re-matched {} releases: {} new findings, {} fixed, {} open",
-            rematch.releases, rematch.new, rematch.fixed, rematch.open
+            "re-matched {} releases: {} new findings, {} fixed, {} open ({} of {} releases concerned by the changes, {:.2} s)",
+            rematch.releases,
+            rematch.new,
+            rematch.fixed,
+            rematch.open,
+            delta.affected,
+            delta.releases,
+            delta.seconds
         )?;
     }
     if args.json {
@@ -595,22 +628,24 @@ pub async fn run_release(cmd: ReleaseCommand) -> Result<ExitCode> {
         ReleaseCommand::List(args) => {
             let (state, by) = crate::device::open(&args).await?;
             let products = state.store.list_products(&by.org_id).await?;
+            let counts = state
+                .store
+                .release_counts(&by.org_id, medsec_core::Timestamp::now())
+                .await?;
             for r in state.store.list_releases(&by.org_id).await? {
                 let product = products
                     .iter()
                     .find(|p| p.id == r.product_id)
                     .map(|p| p.name.as_str())
                     .unwrap_or_default();
-                let findings = state.store.release_findings(&by.org_id, &r.id).await?;
-                let open: Vec<_> = findings.iter().filter(|f| f.state == "open").collect();
-                let kev = open.iter().filter(|f| f.kev != 0).count();
+                let c = counts.get(&r.id).cloned().unwrap_or_default();
                 writeln!(
                     out,
                     "{}\t{product} {}\t{} open ({} KEV)\tsupport until {}",
                     r.id,
                     r.version,
-                    open.len(),
-                    kev,
+                    c.total(),
+                    c.kev,
                     r.support_until.as_deref().unwrap_or("-")
                 )?;
             }
@@ -631,6 +666,7 @@ pub async fn run_release(cmd: ReleaseCommand) -> Result<ExitCode> {
                     order,
                     args.limit.clamp(1, 1000),
                     args.offset.max(0),
+                    medsec_core::Timestamp::now(),
                 )
                 .await?;
             for f in page {
@@ -648,6 +684,60 @@ pub async fn run_release(cmd: ReleaseCommand) -> Result<ExitCode> {
                     if f.kev != 0 { "\tKEV" } else { "" }
                 )?;
             }
+        }
+        ReleaseCommand::Show(args) => {
+            let (state, by) = crate::device::open(&args.release.org).await?;
+            let r = &args.release;
+            let id = crate::postmarket::release_id(&state, &by, &r.product, &r.version).await?;
+            let views = crate::postmarket::release_views(&state, &by, &id).await?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &views)?;
+                writeln!(out)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            for v in &views {
+                writeln!(
+                    out,
+                    "{:<10} {:>5.1} {:<8} {:<20} {} {}{}{}",
+                    v.state,
+                    v.priority,
+                    v.level.unwrap_or("unknown"),
+                    v.vulnerability,
+                    v.component,
+                    v.component_version.as_deref().unwrap_or(""),
+                    if v.kev { "  KEV" } else { "" },
+                    v.vex
+                        .as_ref()
+                        .map(|s| format!(
+                            "  VEX {}{}",
+                            s.status,
+                            s.justification
+                                .as_deref()
+                                .map(|j| format!(" ({j})"))
+                                .unwrap_or_default()
+                        ))
+                        .unwrap_or_default()
+                )?;
+                for reason in &v.reasons {
+                    writeln!(out, "       {reason}")?;
+                }
+            }
+            let open = views.iter().filter(|v| v.state == "open").count();
+            let suppressed = views.iter().filter(|v| v.state == "suppressed").count();
+            writeln!(
+                out,
+                "{open} open, {suppressed} suppressed by VEX, {} fixed",
+                views.len() - open - suppressed
+            )?;
+        }
+        ReleaseCommand::Share(args) => {
+            let (state, by) = crate::device::open(&args.release.org).await?;
+            let r = &args.release;
+            let id = crate::postmarket::release_id(&state, &by, &r.product, &r.version).await?;
+            let new = medsec_server::inventory::share(&state.store, &by, &id, &args.hospital)
+                .await
+                .map_err(crate::device::report)?;
+            writeln!(out, "{}", if new { "shared" } else { "already shared" })?;
         }
         ReleaseCommand::Used(args) => {
             let (state, by) = crate::device::open(&args.org).await?;

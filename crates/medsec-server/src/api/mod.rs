@@ -4,6 +4,7 @@
 //! error body shape, and an OpenAPI 3.1 document at `/api/v1/openapi.json`.
 
 mod assure;
+pub mod sustain;
 mod types;
 
 use axum::Json;
@@ -28,6 +29,7 @@ use crate::state::AppState;
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = assure::routes(r);
+    let r = sustain::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -193,6 +195,7 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(assure::AssureDoc::openapi());
+    doc.merge(sustain::SustainDoc::openapi());
     match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();

@@ -8,6 +8,7 @@ mod assure;
 mod auth;
 pub mod catalog;
 mod pages;
+mod sustain;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = admin::routes(r);
     let r = catalog::routes(r);
     let r = assure::routes(r);
+    let r = sustain::routes(r);
     account::routes(r)
 }
 
@@ -54,6 +56,12 @@ pub struct Nav {
     pub is_manufacturer: bool,
     /// Manufacturers and regulators see reviews.
     pub sees_reviews: bool,
+    /// Hospitals keep device inventories.
+    pub is_hospital: bool,
+    /// Organisation settings (webhooks).
+    pub manages_org: bool,
+    /// Unread notifications of the organisation.
+    pub unread: i64,
 }
 
 /// What every page template needs: language, user, CSRF token, title.
@@ -166,6 +174,9 @@ pub async fn page(
             is_operator_admin: actor.is_operator_admin(),
             is_manufacturer: actor.org.kind == OrgKind::Manufacturer,
             sees_reviews: matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator),
+            is_hospital: actor.org.kind == OrgKind::Hospital,
+            manages_org: actor.has(Permission::ManageOrgSettings),
+            unread: state.store.unread_notifications(&actor.org.id).await?,
         }),
         csrf,
         idle_secs: policy.idle_timeout_secs,

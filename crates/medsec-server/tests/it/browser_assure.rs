@@ -35,7 +35,7 @@ const ANSWER: &str = "시험 환경을 비고에 기재했습니다";
 const NOTE: &str = "시험 환경: 게이트웨이 펌웨어 1.0.0, 병원 서버 시험계";
 
 /// The Korean text of message `id` with its arguments.
-fn ko_args(id: &str, args: &[(&str, &str)]) -> String {
+pub(crate) fn ko_args(id: &str, args: &[(&str, &str)]) -> String {
     Lang::Ko.ta(id, args)
 }
 
@@ -78,7 +78,7 @@ async fn type_into(w: &Web, css: &str, value: &str) -> Outcome {
 }
 
 /// Picks the option labelled `label` in the select matching `css`.
-async fn choose(w: &Web, css: &str, label: &str) -> Outcome {
+pub(crate) async fn choose(w: &Web, css: &str, label: &str) -> Outcome {
     let select = w.find(css).await?;
     select
         .select_by_label(label)
@@ -96,7 +96,7 @@ async fn choose(w: &Web, css: &str, label: &str) -> Outcome {
 }
 
 /// Follows the main menu entry to `path`, checking its label.
-async fn menu(w: &Web, path: &str, label_id: &str) -> Outcome {
+pub(crate) async fn menu(w: &Web, path: &str, label_id: &str) -> Outcome {
     let link = w.find(&format!("header nav a[href='{path}']")).await?;
     assert_eq!(link.text().await?.trim(), ko(label_id), "menu entry {path}");
     w.navigating(link.click()).await?;
@@ -112,14 +112,14 @@ async fn logout(w: &Web) -> Outcome {
     Ok(())
 }
 
-async fn login(w: &Web, username: &str, password: &str) -> Outcome {
+pub(crate) async fn login(w: &Web, username: &str, password: &str) -> Outcome {
     w.login(username, password).await?;
     assert_eq!(w.path().await?, "/dashboard", "{username} logged in");
     Ok(())
 }
 
 /// The last path segment of the current page: the id of what it shows.
-async fn current_id(w: &Web, prefix: &str) -> Result<String, Failure> {
+pub(crate) async fn current_id(w: &Web, prefix: &str) -> Result<String, Failure> {
     let p = w.path().await?;
     p.strip_prefix(prefix)
         .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or("").to_owned())

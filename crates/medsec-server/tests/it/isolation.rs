@@ -12,7 +12,10 @@ use crate::{ADMIN_PASSWORD, Browser, Res, TestApp};
 /// Organisation B's objects, which A's users must not reach.
 struct Victim {
     org_id: String,
+    /// A hospital B shares its release with.
+    hospital_id: String,
     assure: crate::assure::Sample,
+    sustain: crate::sustain::SustainSample,
     user_id: String,
     token_id: String,
     session_ref: String,
@@ -48,6 +51,11 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "checklist_id" => v.assure.checklist.clone(),
         "evidence_id" => v.assure.evidence.clone(),
         "submission_id" => v.assure.submission.clone(),
+        "release_id" => v.sustain.release.clone(),
+        "vex_id" => v.sustain.vex.clone(),
+        "rule_id" => v.sustain.rule.clone(),
+        "webhook_id" => v.sustain.webhook.clone(),
+        "inventory_id" => v.sustain.device.clone(),
         "format" => "json".into(),
         other => panic!(
             "the isolation test does not know the path parameter {{{other}}}: add it to victim_param"
@@ -83,7 +91,9 @@ fn json_body(spec: &RouteSpec) -> Option<serde_json::Value> {
             Some(
                 serde_json::json!({"name": "hijacked", "display_name": "hijacked", "role": "viewer", "status": "disabled", "enabled": false, "username": "intruder", "kind": "hospital", "scopes": ["read"], "days": 1, "code": "000000", "password": "x", "current_password": "x", "new_password": "Hijack-Pass-1",
                     "profile": profile, "revision": 1, "reference": "mfds-2019:1.6", "applies": true, "justification": "hijacked justification", "catalog": "mfds-2019",
-                    "content": {"methods": ["hijacked"]}, "reviewer_org": "00000000-0000-4000-8000-000000000000", "item": "1.1", "verdict": "conforming", "body": "hijacked", "decision": "accepted"}),
+                    "content": {"methods": ["hijacked"]}, "reviewer_org": "00000000-0000-4000-8000-000000000000", "item": "1.1", "verdict": "conforming", "body": "hijacked", "decision": "accepted",
+                    "statements": [{"vulnerability": "CVE-2019-10744", "status": "fixed"}], "hospital": "Zeta-Marker Hospital", "url": "https://hijack.example/hook",
+                    "component": "name:hijacked", "purl": "pkg:npm/hijacked", "asset_tag": "hijacked", "model": "hijacked"}),
             )
         }
     }
@@ -115,6 +125,14 @@ const FORM_FIELDS: &[(&str, &str)] = &[
     ("verdict", "conforming"),
     ("body", "hijacked"),
     ("decision", "accepted"),
+    // Postmarket forms.
+    ("vulnerability", "CVE-2019-10744"),
+    ("hospital", "Zeta-Marker Hospital"),
+    ("url", "https://hijack.example/hook"),
+    ("component", "name:hijacked"),
+    ("purl", "pkg:npm/hijacked"),
+    ("asset_tag", "hijacked"),
+    ("model", "hijacked"),
 ];
 
 async fn snapshot(app: &TestApp, v: &Victim) -> String {
@@ -137,8 +155,21 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         .review_thread(&v.org_id, &v.assure.checklist)
         .await
         .unwrap();
+    let releases = s.list_releases(&v.org_id).await.unwrap();
+    let findings = s
+        .release_findings(&v.org_id, &v.sustain.release)
+        .await
+        .unwrap();
+    let vex = s.release_vex(&v.org_id, &v.sustain.release).await.unwrap();
+    let rules = s.alias_rules(&v.org_id).await.unwrap();
+    let hooks = s.webhooks(&v.org_id).await.unwrap();
+    let shares = s
+        .release_shares(&v.org_id, &v.sustain.release)
+        .await
+        .unwrap();
+    let inventory = s.inventory(&v.hospital_id).await.unwrap();
     format!(
-        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}"
+        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}"
     )
 }
 
@@ -203,8 +234,20 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         "zeta-evidence-marker.pdf",
     )
     .await;
+    let b_hospital = app
+        .add_org(
+            &root,
+            "Zeta-Marker Hospital",
+            "hospital",
+            "zetanurse",
+            "Zeta-Nurse-1234",
+        )
+        .await;
+    let sustain = crate::sustain::sustain_sample_in(&app, &b_org, &b_hospital, "Zeta-Marker").await;
     let victim = Victim {
         assure,
+        sustain,
+        hospital_id: b_hospital.clone(),
         org_id: b_org.clone(),
         user_id: b_user.clone(),
         token_id: tok["info"]["id"].as_str().unwrap().to_owned(),
@@ -215,7 +258,9 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
             "zetauser".into(),
             "zeta-token-marker".into(),
             "zeta-evidence-marker".into(),
+            "zeta-marker.example".into(),
             b_org.clone(),
+            b_hospital.clone(),
             b_user.clone(),
         ],
     };
@@ -324,6 +369,11 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
                     &victim.assure.checklist,
                     &victim.assure.evidence,
                     &victim.assure.submission,
+                    &victim.sustain.release,
+                    &victim.sustain.vex,
+                    &victim.sustain.rule,
+                    &victim.sustain.webhook,
+                    &victim.sustain.device,
                     "00000000-0000-4000-8000-000000000000",
                     "0123456789abcdef",
                 ];

@@ -8,18 +8,22 @@ mod assure;
 mod auth;
 mod browser;
 mod browser_assure;
+mod browser_sustain;
 mod interop;
 mod isolation;
 mod pages;
+mod sustain;
 
 use api::*;
 use assure::*;
 use auth::*;
 use browser::*;
 use browser_assure::*;
+use browser_sustain::*;
 use interop::*;
 use isolation::*;
 use pages::*;
+use sustain::*;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -359,12 +363,31 @@ impl Browser<'_> {
 
     /// Uploads a file as a `multipart/form-data` form with the CSRF token.
     pub async fn upload(&mut self, path: &str, filename: &str, content: &[u8]) -> Res {
+        self.upload_with(path, &[], filename, content).await
+    }
+
+    /// Uploads a file with other form fields.
+    pub async fn upload_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        filename: &str,
+        content: &[u8],
+    ) -> Res {
         let boundary = "----medsec-test-boundary-7d1a";
         let csrf = self.csrf.clone().unwrap_or_default();
         let mut body = format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .into_bytes();
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n"
+        );
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ));
+        let mut body = body.into_bytes();
         body.extend_from_slice(content);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let req = Request::builder()
@@ -423,7 +446,10 @@ medsec_store::both_backends!(
     browser_language_switch,
     browser_org_isolation,
     browser_premarket_review,
+    browser_sustain_flow,
     assure_review_round_trip,
     assure_api,
     checklist_json_passes_its_schema,
+    sustain_api_and_pages,
+    webhooks_are_signed_and_retried,
 );

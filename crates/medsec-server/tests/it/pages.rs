@@ -21,19 +21,47 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
     // The premarket pages belong to a manufacturer: one with a device, a
     // checklist, evidence and a submitted round.
     let assure = crate::assure::sample(&app, &root).await;
+    let maker_org = app
+        .state
+        .store
+        .list_orgs()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == "Sample Devices")
+        .unwrap()
+        .id;
+    let hospital_org = app
+        .add_org(
+            &root,
+            "Sample Hospital",
+            "hospital",
+            "samplenurse",
+            "Nurse-Pass-12345",
+        )
+        .await;
+    let sustain =
+        crate::sustain::sustain_sample_in(&app, &maker_org, &hospital_org, "Sample").await;
     let mut web = app.browser();
     web.login("root", ADMIN_PASSWORD).await;
     let mut maker = app.browser();
     maker.login(&assure.username, &assure.password).await;
+    let mut nurse = app.browser();
+    nurse.login("samplenurse", "Nurse-Pass-12345").await;
     let mut pages = 0;
     for lang in ["ko", "en"] {
         web.get(&format!("/lang/{lang}?next=/")).await;
         maker.get(&format!("/lang/{lang}?next=/")).await;
+        nurse.get(&format!("/lang/{lang}?next=/")).await;
         for spec in app.specs.iter().filter(|s| {
             s.surface == Surface::Ui && s.method == Method::GET && s.access == Access::User
         }) {
             // Downloads, not pages: checked in the assure tests.
-            if spec.path.contains("/export/") || spec.path == "/evidence/{evidence_id}" {
+            if spec.path.contains("/export/")
+                || spec.path.contains("/sbom/")
+                || spec.path.ends_with("/vex/{format}")
+                || spec.path == "/evidence/{evidence_id}"
+            {
                 continue;
             }
             // The sample checklist is on the current (2024) edition.
@@ -51,12 +79,24 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 .replace("{item_id}", "1.1")
                 .replace("{device_id}", &assure.device)
                 .replace("{checklist_id}", &assure.checklist)
-                .replace("{submission_id}", &assure.submission);
-            let premarket = ["/devices", "/checklists", "/evidence", "/reviews"]
-                .iter()
-                .any(|p| spec.path.starts_with(p));
+                .replace("{submission_id}", &assure.submission)
+                .replace("{release_id}", &sustain.release);
+            let premarket = [
+                "/devices",
+                "/checklists",
+                "/evidence",
+                "/reviews",
+                "/portfolio",
+                "/releases",
+                "/findings",
+                "/aliases",
+            ]
+            .iter()
+            .any(|p| spec.path.starts_with(p));
             let r = if premarket {
                 maker.get(&path).await
+            } else if spec.path.starts_with("/inventory") {
+                nurse.get(&path).await
             } else {
                 web.get(&path).await
             };

@@ -4,8 +4,10 @@
 use medsec_core::audit::Action;
 use medsec_core::{OrgKind, Timestamp};
 use medsec_store::StoreError;
+use medsec_store::inventory::NewInventoryDevice;
 use medsec_store::releases::{ComponentRow, FindingOrder, NewFinding, NewRelease, NewSbom};
 use medsec_store::testing::TestDb;
+use medsec_store::vex::NewVex;
 
 use crate::entry;
 
@@ -18,6 +20,7 @@ fn component(idx: i64, name: &str, version: &str) -> ComponentRow {
         identity: format!("pkg:npm/{name}"),
         cpes: "[]".into(),
         supplier: None,
+        end_of_support: None,
     }
 }
 
@@ -36,6 +39,7 @@ fn finding(
         epss100k,
         kev,
         priority10,
+        aliases: format!("GHSA-{id}"),
     }
 }
 
@@ -224,7 +228,7 @@ async fn releases_are_scoped_and_findings_keep_their_history(db: TestDb) {
     let ids = |list: Vec<medsec_store::releases::FindingRow>| {
         list.into_iter().map(|f| f.vuln_id).collect::<Vec<_>>()
     };
-    let page = |order| store.open_findings(&maker.id, order, 10, 0);
+    let page = |order| store.open_findings(&maker.id, order, 10, 0, Timestamp(50));
     assert_eq!(
         ids(page(FindingOrder::Priority).await.unwrap()),
         ["CVE-2", "CVE-1", "CVE-3"]
@@ -237,7 +241,7 @@ async fn releases_are_scoped_and_findings_keep_their_history(db: TestDb) {
     assert_eq!(ids(page(FindingOrder::Newest).await.unwrap())[0], "CVE-3");
     assert!(
         store
-            .open_findings(&other.id, FindingOrder::Priority, 10, 0)
+            .open_findings(&other.id, FindingOrder::Priority, 10, 0, Timestamp(50))
             .await
             .unwrap()
             .is_empty()
@@ -254,4 +258,293 @@ async fn releases_are_scoped_and_findings_keep_their_history(db: TestDb) {
     );
 }
 
-medsec_store::both_backends!(releases_are_scoped_and_findings_keep_their_history);
+/// 2026-06-01T00:00:00Z
+const JUNE: Timestamp = Timestamp(1_780_272_000_000);
+
+fn vex(vuln: &str, component: &str, status: &str, expires: Option<&str>) -> NewVex {
+    NewVex {
+        vuln_id: vuln.into(),
+        component: component.into(),
+        component_version: None,
+        status: status.into(),
+        justification: (status == "not_affected").then(|| "component_not_present".into()),
+        impact: None,
+        action: None,
+        expires_on: expires.map(str::to_owned),
+        source: "manual".into(),
+    }
+}
+
+async fn vex_suppresses_carries_over_and_hospitals_see_only_what_is_shared(db: TestDb) {
+    let store = &db.store;
+    let org = |name: &'static str, kind| async move {
+        store
+            .create_org(
+                name,
+                kind,
+                Timestamp::now(),
+                entry(Action::OrgCreated),
+                None,
+            )
+            .await
+            .unwrap()
+            .0
+    };
+    let maker = org("Maker", OrgKind::Manufacturer).await;
+    let other = org("Other", OrgKind::Manufacturer).await;
+    let hospital = org("Hospital", OrgKind::Hospital).await;
+    let stranger = org("Stranger", OrgKind::Hospital).await;
+    let product = store
+        .create_product(&maker.id, "Pump", JUNE, entry(Action::ProductCreated))
+        .await
+        .unwrap();
+    let release = |version: &'static str, lodash: &'static str| NewRelease {
+        product_id: product.id.clone(),
+        version: version.into(),
+        released_on: None,
+        support_until: None,
+        sbom: None,
+        components: vec![
+            component(0, "lodash", lodash),
+            component(1, "left-pad", "1.3.0"),
+        ],
+    };
+    let r1 = store
+        .create_release(
+            &maker.id,
+            &release("1", "4.17.11"),
+            JUNE,
+            entry(Action::ReleaseCreated),
+        )
+        .await
+        .unwrap();
+    let found = [
+        finding(0, "CVE-1", 500, true, None),
+        finding(1, "CVE-2", 400, false, None),
+    ];
+    store
+        .store_match(&maker.id, &r1.id, &found, JUNE)
+        .await
+        .unwrap();
+    let maker_id = maker.id.clone();
+    let open = |id: &str, at: Timestamp| {
+        let id = id.to_owned();
+        let maker_id = maker_id.clone();
+        async move {
+            store
+                .open_findings(&maker_id, FindingOrder::Priority, 10, 0, at)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|f| f.release_id == id)
+                .map(|f| f.vuln_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    // Named by alias, for the component; a release-wide statement with an
+    // expiry; statements of another organisation's are refused.
+    store
+        .record_vex(
+            &maker.id,
+            &r1.id,
+            &[
+                vex("GHSA-CVE-1", "pkg:npm/lodash", "not_affected", None),
+                vex("CVE-2", "", "fixed", Some("2026-06-30")),
+                vex("CVE-9", "", "under_investigation", None),
+            ],
+            "tester",
+            JUNE,
+            entry(Action::VexRecorded),
+        )
+        .await
+        .unwrap();
+    assert!(open(&r1.id, JUNE).await.is_empty());
+    // After the expiry the fixed one is open again.
+    assert_eq!(open(&r1.id, JUNE.plus_secs(40 * 86_400)).await, ["CVE-2"]);
+    assert!(matches!(
+        store
+            .record_vex(
+                &other.id,
+                &r1.id,
+                &[vex("CVE-1", "", "fixed", None)],
+                "x",
+                JUNE,
+                entry(Action::VexRecorded)
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let statements = store.release_vex(&maker.id, &r1.id).await.unwrap();
+    assert!(
+        store
+            .release_vex(&other.id, &r1.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let findings = store.release_findings(&maker.id, &r1.id).await.unwrap();
+    let components = store.release_components(&maker.id, &r1.id).await.unwrap();
+    let stale: Vec<&str> = medsec_store::vex::stale(&statements, &findings, &components)
+        .into_iter()
+        .map(|s| s.vuln_id.as_str())
+        .collect();
+    assert_eq!(stale, ["CVE-9"]);
+    let counts = store.release_counts(&maker.id, JUNE).await.unwrap();
+    assert!(!counts.contains_key(&r1.id), "{counts:?}");
+
+    // The next release: lodash changed, left-pad did not.
+    let r2 = store
+        .create_release(
+            &maker.id,
+            &release("2", "4.17.10"),
+            JUNE.plus_secs(60),
+            entry(Action::ReleaseCreated),
+        )
+        .await
+        .unwrap();
+    store
+        .store_match(&maker.id, &r2.id, &found, JUNE)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.previous_release(&maker.id, &r2.id).await.unwrap(),
+        Some(r1.id.clone())
+    );
+    let carried = store
+        .carry_vex(
+            &maker.id,
+            &r1.id,
+            &r2.id,
+            "tester",
+            JUNE,
+            entry(Action::VexRecorded),
+        )
+        .await
+        .unwrap();
+    assert_eq!(carried, 1);
+    assert_eq!(open(&r2.id, JUNE).await, ["CVE-1"]);
+
+    // Sharing: the hospital reads r1 through the share, the stranger not.
+    assert!(matches!(
+        store
+            .share_release(
+                &other.id,
+                &r1.id,
+                &hospital.id,
+                "x",
+                JUNE,
+                entry(Action::ReleaseShared)
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .share_release(
+                &maker.id,
+                &r1.id,
+                &other.id,
+                "x",
+                JUNE,
+                entry(Action::ReleaseShared)
+            )
+            .await,
+        Err(StoreError::NotFound { what: "hospital" })
+    ));
+    assert!(
+        store
+            .share_release(
+                &maker.id,
+                &r1.id,
+                &hospital.id,
+                "x",
+                JUNE,
+                entry(Action::ReleaseShared)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .share_release(
+                &maker.id,
+                &r1.id,
+                &hospital.id,
+                "x",
+                JUNE,
+                entry(Action::ReleaseShared)
+            )
+            .await
+            .unwrap()
+    );
+    let (f, v) = store.shared_findings(&hospital.id, &r1.id).await.unwrap();
+    assert_eq!((f.len(), v.len()), (2, 3));
+    assert!(matches!(
+        store.shared_findings(&stranger.id, &r1.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store.shared_findings(&hospital.id, &r2.id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let device = |tag: &str, release: Option<&str>| NewInventoryDevice {
+        asset_tag: tag.into(),
+        model: "Pump".into(),
+        manufacturer: None,
+        version: None,
+        release_id: release.map(str::to_owned),
+        location: None,
+        segment: None,
+    };
+    store
+        .add_inventory_device(
+            &hospital.id,
+            &device("A-1", Some(&r1.id)),
+            JUNE,
+            entry(Action::InventoryDeviceAdded),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .add_inventory_device(
+                &stranger.id,
+                &device("A-1", Some(&r1.id)),
+                JUNE,
+                entry(Action::InventoryDeviceAdded)
+            )
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        store
+            .add_inventory_device(
+                &hospital.id,
+                &device("A-1", None),
+                JUNE,
+                entry(Action::InventoryDeviceAdded)
+            )
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.inventory(&hospital.id).await.unwrap().len(), 1);
+    assert!(store.inventory(&stranger.id).await.unwrap().is_empty());
+    let notes = store.notifications(&hospital.id, 10).await.unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0].kind, "release.shared");
+    assert_eq!(store.unread_notifications(&hospital.id).await.unwrap(), 1);
+    store.read_notifications(&hospital.id, JUNE).await.unwrap();
+    assert_eq!(store.unread_notifications(&hospital.id).await.unwrap(), 0);
+    // The trend of the day.
+    let t = store.record_trend(&maker.id, JUNE).await.unwrap();
+    assert_eq!(t.high, 1);
+    assert_eq!(
+        store.trend(&maker.id, 30).await.unwrap()[0].day,
+        "2026-06-01"
+    );
+}
+
+medsec_store::both_backends!(
+    releases_are_scoped_and_findings_keep_their_history,
+    vex_suppresses_carries_over_and_hospitals_see_only_what_is_shared,
+);

@@ -4,6 +4,7 @@
 
 mod feeds;
 mod https;
+mod postmarket;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
