@@ -108,6 +108,11 @@ pub struct Reason {
     pub advisory: String,
     pub kind: &'static str,
     pub text: String,
+    /// The advisory's own RustSec informational kind (`unmaintained`,
+    /// `unsound`, `notice`), when it is a warning rather than a
+    /// vulnerability.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub informational: Option<String>,
 }
 
 /// One vulnerability of one component.
@@ -128,7 +133,10 @@ pub struct Finding {
     pub epss: Option<EpssScore>,
     pub priority: f32,
     /// RustSec's informational kind (`unmaintained`, `unsound`): a
-    /// warning rather than a vulnerability.
+    /// warning rather than a vulnerability. Set only when every advisory
+    /// that matched is informational, so that an alias never turns a
+    /// vulnerability into a warning; the most serious kind when they
+    /// differ (see [`Reason::informational`] for each one's).
     pub informational: Option<String>,
     /// Versions that fix it, when the advisories say.
     pub fixed: Vec<String>,
@@ -202,7 +210,6 @@ struct Group {
     kev: Option<Box<str>>,
     epss: Option<epss::Score>,
     summary: String,
-    informational: Option<String>,
 }
 
 impl Database {
@@ -329,7 +336,6 @@ impl Database {
                     kev: None,
                     epss: None,
                     summary: String::new(),
-                    informational: None,
                 });
                 groups.len() as u32 - 1
             });
@@ -373,10 +379,6 @@ impl Database {
                 })
                 .map(|a| a.summary.clone())
                 .unwrap_or_default();
-            group.informational = group
-                .members
-                .iter()
-                .find_map(|&m| self.advisories[m as usize].informational.clone());
         }
         self.group_of = group_of;
         self.groups = groups;
@@ -485,7 +487,19 @@ impl Database {
             kev.is_some(),
         );
         let summary = group.summary.clone();
-        let informational = group.informational.clone();
+        // The advisories that matched decide, not the whole alias group:
+        // RUSTSEC-2019-0036 (unsound) and RUSTSEC-2020-0036 (unmaintained)
+        // share their aliases, and a vulnerability that shares an alias
+        // with an informational advisory stays a vulnerability.
+        let informational = if reasons.iter().any(|r| r.informational.is_none()) {
+            None
+        } else {
+            reasons
+                .iter()
+                .filter_map(|r| r.informational.as_deref())
+                .min_by_key(|kind| (informational_rank(kind), *kind))
+                .map(str::to_owned)
+        };
         let mut ids = group.ids.iter();
         let id = ids.next().cloned().unwrap_or_default();
         Finding {
@@ -572,6 +586,7 @@ impl Database {
                         affected.ecosystem.osv_name(),
                         affected.display_name
                     ),
+                    informational: advisory.informational.clone(),
                 },
                 fixed,
             );
@@ -640,6 +655,7 @@ impl Database {
                     advisory: product.document.clone(),
                     kind: "csaf",
                     text,
+                    informational: advisory.informational.clone(),
                 },
             );
         }
@@ -707,10 +723,22 @@ impl Database {
                         advisory: advisory.id.clone(),
                         kind: "cpe",
                         text,
+                        informational: advisory.informational.clone(),
                     },
                 );
             }
         }
+    }
+}
+
+/// The order of RustSec's informational kinds when one finding has
+/// several: unsoundness first, as it is a memory-safety defect.
+fn informational_rank(kind: &str) -> u8 {
+    match kind {
+        "unsound" => 0,
+        "notice" => 1,
+        "unmaintained" => 2,
+        _ => 3,
     }
 }
 

@@ -6,6 +6,13 @@
 //! requirements, compared by semver precedence as the `rustsec` crate
 //! (cargo-audit) compares them: a requirement is a conjunction of
 //! comparators, and `^`/`~`/partial versions stand for their ranges.
+//!
+//! The database has two collections: `crates/` (crates.io crates) and
+//! `rust/` (the Rust toolchain: `std`, `cargo`, `rustdoc`, whose versions
+//! are Rust releases). Only the first names crates.io packages; an
+//! advisory of the second is kept (its ids still join aliases) but
+//! affects no package, as cargo-audit audits a Cargo.lock against the
+//! `crates` collection only: the `cargo` crate 0.52 is not Cargo 0.52.
 
 use std::cmp::Ordering;
 
@@ -212,6 +219,17 @@ fn front_matter<'a>(text: &'a str, origin: &str) -> Result<&'a str> {
     Ok(rest.get(..end).unwrap_or_default())
 }
 
+/// Whether a file is in the database's `rust/` collection (the
+/// toolchain), which the database's layout says:
+/// `rust/<package>/<id>.md` against `crates/<crate>/<id>.md`.
+fn is_toolchain(origin: &str) -> bool {
+    let collection = std::path::Path::new(origin)
+        .parent()
+        .and_then(std::path::Path::parent)
+        .and_then(std::path::Path::file_name);
+    collection.is_some_and(|c| c == "rust")
+}
+
 pub(crate) fn parse(body: &str, origin: &str) -> Result<Advisory> {
     let front = front_matter(body, origin)?;
     let file: File = toml::from_str(front)
@@ -246,6 +264,20 @@ pub(crate) fn parse(body: &str, origin: &str) -> Result<Advisory> {
         severity.push(s);
     }
     let ecosystem = Ecosystem::CratesIo;
+    let affected = if is_toolchain(origin) {
+        Vec::new()
+    } else {
+        vec![Affected {
+            ecosystem,
+            name: ecosystem.normalize_name(&head.package).into_owned(),
+            display_name: head.package,
+            distro: None,
+            ranges: Vec::new(),
+            versions: Vec::new(),
+            rustsec: Some(rules),
+            skipped_ranges: Vec::new(),
+        }]
+    };
     let mut aliases = head.aliases;
     aliases.extend(
         head.related
@@ -269,16 +301,7 @@ pub(crate) fn parse(body: &str, origin: &str) -> Result<Advisory> {
         severity,
         severity_label: None,
         cwes: Vec::new(),
-        affected: vec![Affected {
-            ecosystem,
-            name: ecosystem.normalize_name(&head.package).into_owned(),
-            display_name: head.package,
-            distro: None,
-            ranges: Vec::new(),
-            versions: Vec::new(),
-            rustsec: Some(rules),
-            skipped_ranges: Vec::new(),
-        }],
+        affected,
         configurations: Vec::new(),
         products: Vec::new(),
         documents: Vec::new(),
@@ -335,6 +358,23 @@ mod tests {
         let err = parse(&bad, "t.md").unwrap_err().to_string();
         assert!(err.contains("versions.patched"), "{err}");
         assert!(record_err("no front matter").contains("does not start with"));
+    }
+
+    #[test]
+    fn toolchain_advisories_affect_no_crate() {
+        let text = "```toml\n[advisory]\nid = \"CVE-2019-16760\"\npackage = \"cargo\"\naliases = [\"GHSA-phjm-8x66-qw4r\"]\n\n[versions]\npatched = [\">= 1.26.0\"]\n```\n\n# Cargo prior to Rust 1.26.0 may download the wrong dependency\n";
+        let toolchain = parse(text, "advisory-db/rust/cargo/CVE-2019-16760.md").unwrap();
+        assert_eq!(toolchain.id, "CVE-2019-16760");
+        assert!(toolchain.affected.is_empty());
+        // The same text in the crates collection names the `cargo` crate.
+        let krate = parse(text, "advisory-db/crates/cargo/CVE-2019-16760.md").unwrap();
+        assert_eq!(krate.affected[0].name, "cargo");
+        assert!(
+            !parse(text, "CVE-2019-16760.md")
+                .unwrap()
+                .affected
+                .is_empty()
+        );
     }
 
     fn record_err(text: &str) -> String {

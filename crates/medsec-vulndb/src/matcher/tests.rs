@@ -176,6 +176,61 @@ fn components_without_version_or_identity_do_not_match() {
     check(&[no_version, name_only], "");
 }
 
+#[test]
+fn informational_kinds_come_from_the_advisories_that_matched() {
+    // RUSTSEC-2019-0036 (unsound) and RUSTSEC-2020-0036 (unmaintained)
+    // share their aliases, so they are one vulnerability; each reason
+    // keeps its own kind. A third advisory with the same alias that is a
+    // vulnerability makes the finding one, whatever the others say.
+    let advisory = |id: &str, informational: Option<&str>, patched: &str| {
+        let kind = informational
+            .map(|k| format!("informational = \"{k}\"\n"))
+            .unwrap_or_default();
+        format!(
+            "```toml\n[advisory]\nid = \"{id}\"\npackage = \"failure\"\naliases = [\"CVE-2019-25010\"]\n{kind}\n[versions]\npatched = [{patched}]\n```\n\n# {id}\n"
+        )
+    };
+    let mut db = Database::new();
+    for (id, kind, patched) in [
+        ("RUSTSEC-2019-0036", Some("unsound"), ""),
+        ("RUSTSEC-2020-0036", Some("unmaintained"), ""),
+        ("RUSTSEC-2099-0001", None, "\">= 0.1.6\""),
+    ] {
+        db.add_record(&record(Kind::RustSec, id, &advisory(id, kind, patched)))
+            .unwrap();
+    }
+    let findings = db.matches(&[
+        purl("cargo", None, "failure", "0.1.8"),
+        purl("cargo", None, "failure", "0.1.5"),
+    ]);
+    // Component, the finding's kind, then each reason's advisory and kind.
+    let got: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let mut line = format!(
+                "{} {}:",
+                f.component,
+                f.informational.as_deref().unwrap_or("vulnerability")
+            );
+            for r in &f.reasons {
+                let kind = r.informational.as_deref().unwrap_or("vulnerability");
+                line.push_str(&format!(" {}={kind}", r.advisory));
+            }
+            line
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "0 unsound: RUSTSEC-2019-0036=unsound RUSTSEC-2020-0036=unmaintained",
+            "1 vulnerability: RUSTSEC-2019-0036=unsound RUSTSEC-2020-0036=unmaintained \
+             RUSTSEC-2099-0001=vulnerability",
+        ],
+        "{}",
+        render(&findings)
+    );
+}
+
 /// The shared data directory, or `None` (with a note) when it is absent.
 pub(crate) fn data_dir() -> Option<std::path::PathBuf> {
     let dir = std::env::var_os("MEDSEC_DATA")
