@@ -3,14 +3,18 @@
 //! SPDX 2.2/2.3 (JSON and tag-value) and SPDX 3.0 JSON-LD as Yocto's
 //! `create-spdx` writes it; CycloneDX 1.6 JSON/XML and SPDX 2.3 JSON out.
 //! On the model sit the NTIA minimum-elements check ([`ntia`]) and the
-//! diff between two releases ([`diff`]).
+//! diff between two releases ([`diff`]); [`generate`] makes the model from
+//! lockfiles and a dpkg database.
 //!
-//! Pure: no IO beyond the bytes given, no clock, no network. Readers never
-//! panic; they return the model with warnings, or an [`SbomError`] naming
-//! the format, where, and what is wrong. Writers are deterministic: the
-//! same model gives the same bytes.
+//! Pure: no IO beyond the bytes given, no clock, no network, with one
+//! edge: [`generate::collect`] and [`generate::generate_path`] read the
+//! local files they are pointed at. Readers never panic; they return the
+//! model with warnings, or an [`SbomError`] naming the format, where, and
+//! what is wrong. Writers are deterministic: the same model gives the same
+//! bytes.
 
 pub mod diff;
+pub mod generate;
 pub mod license;
 pub mod model;
 pub mod ntia;

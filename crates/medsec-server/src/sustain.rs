@@ -449,6 +449,51 @@ pub fn stored(f: &medsec_vulndb::Finding) -> NewFinding {
     }
 }
 
+/// An uploaded release SBOM: read as an SBOM, or, when it is a lock file
+/// (`Cargo.lock`, `package-lock.json`, `requirements.txt`, `poetry.lock`,
+/// `Pipfile.lock`, `uv.lock`) or a dpkg status file, the CycloneDX 1.6 SBOM
+/// generated from it for this product and version (the manufacturer as
+/// supplier), which is what is then stored: `(file name, bytes, SBOM)`.
+fn sbom_upload(
+    filename: &str,
+    bytes: &[u8],
+    product: &str,
+    version: &str,
+    supplier: Option<String>,
+    now: Timestamp,
+) -> Result<(String, Vec<u8>, medsec_sbom::Sbom)> {
+    use medsec_sbom::generate::{Input, InputKind, Options, Product};
+    let read_error = match medsec_sbom::read(bytes) {
+        Ok(sbom) => return Ok((filename.to_owned(), bytes.to_vec(), sbom)),
+        Err(e) => e,
+    };
+    if InputKind::detect(filename, bytes).is_none() {
+        return Err(Error::BadRequest {
+            code: "sbom",
+            detail: read_error.to_string(),
+        });
+    }
+    let options = Options {
+        created: Some(now.rfc3339()),
+        product: Some(Product {
+            name: product.trim().to_owned(),
+            version: Some(version.trim().to_owned()),
+            supplier: supplier.map(medsec_sbom::Party::organization),
+            purl: None,
+        }),
+        ..Options::default()
+    };
+    let generated = medsec_sbom::generate::generate(&[Input::new(filename, bytes)], &options)
+        .map_err(|e| Error::BadRequest {
+            code: "sbom",
+            detail: e.to_string(),
+        })?;
+    let json = medsec_sbom::write_cyclonedx_json(&generated);
+    let sbom = medsec_sbom::read(json.as_bytes())
+        .map_err(|e| Error::Internal(format!("generated SBOM of {filename}: {e}")))?;
+    Ok((format!("{filename}.cdx.json"), json.into_bytes(), sbom))
+}
+
 /// Registers a release of a product (created on first use) with its
 /// SBOM, and matches it at once.
 pub async fn release_create(
@@ -463,13 +508,23 @@ pub async fn release_create(
     check_date("released_on", &input.released_on)?;
     check_date("support_until", &input.support_until)?;
     let now = Timestamp::now();
-    let (sbom, components) = match &input.sbom {
+    let upload = match &input.sbom {
         Some((filename, bytes)) => {
-            let parsed = medsec_sbom::read(bytes).map_err(|e| Error::BadRequest {
-                code: "sbom",
-                detail: e.to_string(),
-            })?;
-            let rows = component_rows(&parsed);
+            let supplier = store.get_org(&by.org_id).await?.map(|o| o.name);
+            Some(sbom_upload(
+                filename,
+                bytes,
+                &input.product,
+                &input.version,
+                supplier,
+                now,
+            )?)
+        }
+        None => None,
+    };
+    let (sbom, components) = match &upload {
+        Some((filename, bytes, parsed)) => {
+            let rows = component_rows(parsed);
             let sbom = NewSbom {
                 sha256: data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes)),
                 filename: filename.clone(),

@@ -328,6 +328,17 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "release_finding_counts",
+        order_by: "release_id, level",
+        columns: &[
+            ("release_id", Text),
+            ("org_id", Text),
+            ("level", Int),
+            ("open", Int),
+            ("kev", Int),
+        ],
+    },
+    Table {
         name: "vex_statements",
         order_by: "id",
         columns: &[

@@ -45,6 +45,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_vex_inventory.sql"),
         postgres: include_str!("../migrations/postgres/0005_vex_inventory.sql"),
     },
+    Migration {
+        version: 6,
+        description: "portfolio scale",
+        sqlite: include_str!("../migrations/sqlite/0006_portfolio.sql"),
+        postgres: include_str!("../migrations/postgres/0006_portfolio.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -9,7 +9,9 @@ use medsec_core::Timestamp;
 
 use crate::audit::AppendAudit;
 use crate::model::row;
-use crate::{AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, on};
+use crate::{
+    AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, for_both_backends, on,
+};
 
 row! {
     #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -94,6 +96,26 @@ pub fn day(now: Timestamp) -> String {
     let mut s = now.rfc3339();
     s.truncate(10);
     s
+}
+
+/// Rewriting a release's rows of `release_finding_counts` from its
+/// findings, in the transaction that changed them.
+pub(crate) trait RefreshCounts {
+    async fn refresh_counts(&mut self, release_id: &str) -> Result<()>;
+}
+
+for_both_backends! {
+impl RefreshCounts for Tx {
+    async fn refresh_counts(&mut self, release_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM release_finding_counts WHERE release_id = $1")
+            .bind(release_id).execute(&mut **self).await.map_err(db("clear finding counts"))?;
+        sqlx::query("INSERT INTO release_finding_counts (release_id, org_id, level, open, kev) \
+            SELECT release_id, org_id, level, COUNT(*), SUM(kev) FROM findings \
+            WHERE release_id = $1 AND state = 'open' AND suppressed_until IS NULL GROUP BY release_id, org_id, level")
+            .bind(release_id).execute(&mut **self).await.map_err(db("count findings"))?;
+        Ok(())
+    }
+}
 }
 
 /// A finding as the matcher produced it, to store.
@@ -285,8 +307,14 @@ impl Store {
     }
 
     /// Stores the result of matching one release: new findings are added,
-    /// those found again stay open (scores refreshed), those no longer
-    /// found become fixed.
+    /// those found again stay open (rewritten only when their scores or
+    /// aliases changed), those no longer found become fixed. A re-match
+    /// that changes nothing writes nothing but the release's `matched_at`,
+    /// so re-matching a portfolio costs reads, not rewrites.
+    ///
+    /// `last_seen` of a fixed finding is the last match that still found
+    /// it; of an open one, the last match that wrote it (the release's
+    /// `matched_at` is the last match, which found it too).
     pub async fn store_match(
         &self,
         org_id: &str,
@@ -294,31 +322,86 @@ impl Store {
         findings: &[NewFinding],
         now: Timestamp,
     ) -> Result<MatchChange> {
+        type Known = (i64, Option<i64>, Option<i64>, i64, i64, String, String);
+        type Stored = (
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            i64,
+            String,
+            String,
+        );
         let mut change = MatchChange::default();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let existing: Vec<(i64, String, String)> = sqlx::query_as("SELECT component, vuln_id, state FROM findings WHERE org_id = $1 AND release_id = $2")
-                .bind(org_id).bind(release_id).fetch_all(&mut *tx).await.map_err(db("read findings"))?;
-            let mut known: std::collections::HashMap<(i64, String), String> =
-                existing.into_iter().map(|(c, v, s)| ((c, v), s)).collect();
+            let matched_at: Option<(Option<i64>,)> = sqlx::query_as("SELECT matched_at FROM releases WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(release_id).fetch_optional(&mut *tx).await.map_err(db("read release"))?;
+            let Some((previous,)) = matched_at else {
+                return Err(StoreError::NotFound { what: "release" });
+            };
+            let existing: Vec<Stored> = sqlx::query_as(
+                "SELECT component, vuln_id, level, cvss10, epss100k, kev, priority10, aliases, state FROM findings WHERE release_id = $1")
+                .bind(release_id).fetch_all(&mut *tx).await.map_err(db("read findings"))?;
+            let mut known: std::collections::HashMap<(i64, &str), Known> = existing
+                .iter()
+                .map(|(c, v, level, cvss, epss, kev, prio, aliases, state)| {
+                    ((*c, v.as_str()), (*level, *cvss, *epss, *kev, *prio, aliases.clone(), state.clone()))
+                })
+                .collect();
+            let mut writes: Vec<&NewFinding> = Vec::new();
             for f in findings {
-                let state = known.remove(&(f.component, f.vuln_id.clone()));
-                if state.as_deref() != Some("open") {
-                    change.new.push((f.component, f.vuln_id.clone()));
+                match known.remove(&(f.component, f.vuln_id.as_str())) {
+                    Some((level, cvss, epss, kev, prio, aliases, state)) if state == "open" => {
+                        if (level, cvss, epss, kev, prio, aliases.as_str())
+                            != (f.level, f.cvss10, f.epss100k, i64::from(f.kev), f.priority10, f.aliases.as_str())
+                        {
+                            writes.push(f);
+                        }
+                    }
+                    _ => {
+                        change.new.push((f.component, f.vuln_id.clone()));
+                        writes.push(f);
+                    }
                 }
-                sqlx::query("INSERT INTO findings (release_id, component, vuln_id, org_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen, aliases) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10, $11) \
-                    ON CONFLICT (release_id, component, vuln_id) DO UPDATE SET level = excluded.level, cvss10 = excluded.cvss10, epss100k = excluded.epss100k, kev = excluded.kev, priority10 = excluded.priority10, state = 'open', last_seen = excluded.last_seen, aliases = excluded.aliases")
-                    .bind(release_id).bind(f.component).bind(&f.vuln_id).bind(org_id).bind(f.level).bind(f.cvss10).bind(f.epss100k)
-                    .bind(i64::from(f.kev)).bind(f.priority10).bind(now.0).bind(&f.aliases)
-                    .execute(&mut *tx).await.map_err(db("store finding"))?;
             }
-            for ((component, vuln_id), state) in known {
+            // Many rows per statement: a release's first match writes
+            // thousands of findings.
+            const COLUMNS: usize = 11;
+            for chunk in writes.chunks(200) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * COLUMNS;
+                        format!(
+                            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'open', ${}, ${}, ${})",
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 10, b + 11
+                        )
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO findings (release_id, component, vuln_id, org_id, level, cvss10, epss100k, kev, priority10, state, first_seen, last_seen, aliases) VALUES {} \
+                    ON CONFLICT (release_id, component, vuln_id) DO UPDATE SET level = excluded.level, cvss10 = excluded.cvss10, epss100k = excluded.epss100k, kev = excluded.kev, priority10 = excluded.priority10, state = 'open', last_seen = excluded.last_seen, aliases = excluded.aliases",
+                    values.join(", ")
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for f in chunk {
+                    q = q.bind(release_id).bind(f.component).bind(&f.vuln_id).bind(org_id).bind(f.level).bind(f.cvss10).bind(f.epss100k)
+                        .bind(i64::from(f.kev)).bind(f.priority10).bind(now.0).bind(&f.aliases);
+                }
+                q.execute(&mut *tx).await.map_err(db("store findings"))?;
+            }
+            for ((component, vuln_id), (.., state)) in known {
                 if state == "open" {
-                    sqlx::query("UPDATE findings SET state = 'fixed' WHERE release_id = $1 AND component = $2 AND vuln_id = $3")
-                        .bind(release_id).bind(component).bind(&vuln_id)
+                    sqlx::query("UPDATE findings SET state = 'fixed', last_seen = $4 WHERE release_id = $1 AND component = $2 AND vuln_id = $3")
+                        .bind(release_id).bind(component).bind(vuln_id).bind(previous.unwrap_or(now.0))
                         .execute(&mut *tx).await.map_err(db("close finding"))?;
                     change.fixed += 1;
                 }
+            }
+            if !writes.is_empty() || change.fixed > 0 {
+                tx.refresh_counts(release_id).await?;
             }
             sqlx::query("UPDATE releases SET matched_at = $1 WHERE org_id = $2 AND id = $3")
                 .bind(now.0).bind(org_id).bind(release_id).execute(&mut *tx).await.map_err(db("mark release matched"))?;

@@ -17,7 +17,7 @@ use medsec_core::Timestamp;
 
 use crate::audit::AppendAudit;
 use crate::model::row;
-use crate::releases::{day, open_condition};
+use crate::releases::{RefreshCounts, day};
 use crate::{AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, on};
 
 /// The VEX statuses, as stored.
@@ -259,6 +259,22 @@ impl Store {
     /// statements; returns how many findings changed.
     pub async fn apply_vex(&self, org_id: &str, release_id: &str) -> Result<u64> {
         let statements = self.release_vex(org_id, release_id).await?;
+        if statements.is_empty() {
+            // Nothing applies: clear what an earlier statement set, without
+            // reading the release's findings back (`findings_vex` holds the
+            // few with a status; `suppressed_until` never goes without one).
+            return on!(self, pool => {
+                let mut tx = pool.begin_write().await?;
+                let n = sqlx::query("UPDATE findings SET vex = NULL, suppressed_until = NULL WHERE release_id = $1 AND org_id = $2 AND vex IS NOT NULL")
+                    .bind(release_id).bind(org_id).execute(&mut *tx).await.map_err(db("clear vex"))?
+                    .rows_affected();
+                if n > 0 {
+                    tx.refresh_counts(release_id).await?;
+                }
+                tx.commit().await.map_err(db("commit vex application"))?;
+                Ok(n)
+            });
+        }
         let components = self.release_components(org_id, release_id).await?;
         let identity: HashMap<i64, &str> = components
             .iter()
@@ -287,6 +303,7 @@ impl Store {
                     .bind(vex).bind(until).bind(org_id).bind(release_id).bind(component).bind(vuln_id)
                     .execute(&mut *tx).await.map_err(db("apply vex"))?;
             }
+            tx.refresh_counts(release_id).await?;
             tx.commit().await.map_err(db("commit vex application"))?;
         });
         Ok(updates.len() as u64)
@@ -390,20 +407,27 @@ impl Store {
         })
     }
 
-    /// Open findings by release and level on `now`, for the dashboard.
+    /// Open findings by release and level on `now`, for the dashboard:
+    /// the kept counts of findings no statement suppresses, plus those
+    /// whose suppression expired before `now`.
     pub async fn release_counts(
         &self,
         org_id: &str,
         now: Timestamp,
     ) -> Result<BTreeMap<String, Counts>> {
-        let sql = format!(
-            "SELECT release_id, level, COUNT(*), CAST(SUM(kev) AS BIGINT) FROM findings WHERE org_id = $1 AND {} GROUP BY release_id, level",
-            open_condition(&day(now))
-        );
-        let rows: Vec<(String, i64, i64, Option<i64>)> = on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(org_id).fetch_all(pool).await.map_err(db("count findings")))?;
+        let today = day(now);
+        // Release, level, findings, of them known exploited.
+        type Count = (String, i64, i64, Option<i64>);
+        let (kept, expired): (Vec<Count>, Vec<Count>) = on!(self, pool => {
+            let kept = sqlx::query_as("SELECT release_id, level, open, kev FROM release_finding_counts WHERE org_id = $1")
+                .bind(org_id).fetch_all(pool).await.map_err(db("read finding counts"))?;
+            let expired = sqlx::query_as("SELECT release_id, level, COUNT(*), CAST(SUM(kev) AS BIGINT) FROM findings \
+                WHERE org_id = $1 AND suppressed_until IS NOT NULL AND suppressed_until < $2 AND state = 'open' GROUP BY release_id, level")
+                .bind(org_id).bind(&today).fetch_all(pool).await.map_err(db("count expired suppressions"))?;
+            (kept, expired)
+        });
         let mut out: BTreeMap<String, Counts> = BTreeMap::new();
-        for (release, level, n, kev) in rows {
+        for (release, level, n, kev) in kept.into_iter().chain(expired) {
             out.entry(release)
                 .or_default()
                 .add(level, n, kev.unwrap_or(0));

@@ -10,6 +10,7 @@
 mod catalog;
 mod config;
 mod device;
+mod generate;
 mod postmarket;
 mod progress;
 mod sustain;

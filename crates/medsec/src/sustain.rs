@@ -40,6 +40,11 @@ pub enum SbomCommand {
     Diff(DiffArgs),
     /// Write an SBOM as CycloneDX 1.6 JSON or XML, or SPDX 2.3 JSON.
     Convert(ConvertArgs),
+    /// Generate an SBOM from lock files (Cargo.lock, package-lock.json,
+    /// requirements.txt, poetry.lock, Pipfile.lock, uv.lock) and a Debian
+    /// image's dpkg database, as CycloneDX 1.6 or SPDX 2.3.
+    #[command(disable_version_flag = true)]
+    Generate(crate::generate::GenerateArgs),
 }
 
 #[derive(Args)]
@@ -342,6 +347,7 @@ pub async fn run_sbom(cmd: SbomCommand) -> Result<ExitCode> {
         SbomCommand::Check(args) => check(args),
         SbomCommand::Diff(args) => diff(args).await,
         SbomCommand::Convert(args) => convert(args),
+        SbomCommand::Generate(args) => crate::generate::generate(args),
         SbomCommand::Scan(args) => match scan(args).await {
             Ok(code) => Ok(code),
             // A closed output pipe (`| head`) ends the scan quietly.

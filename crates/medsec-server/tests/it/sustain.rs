@@ -188,9 +188,59 @@ pub async fn sustain_api_and_pages(db: TestDb) {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
     assert!(bad.body.contains("components[0]"), "{}", bad.body);
+    // A lock file as the release's SBOM: the CycloneDX SBOM generated from
+    // it (the product its subject, the manufacturer its supplier) is what
+    // is stored and matched. (Another manufacturer, so that the counts
+    // below stay Pump Maker's.)
+    app.add_org(
+        &root,
+        "Lock Maker",
+        "manufacturer",
+        "locker",
+        "Lock-Pass-12345",
+    )
+    .await;
+    let locker = app.api_login("locker", "Lock-Pass-12345").await;
+    let lock = r#"{"name":"pump-ui","version":"3.0.0","lockfileVersion":3,"requires":true,"packages":{
+"":{"name":"pump-ui","version":"3.0.0","dependencies":{"lodash":"^4.17.0"}},
+"node_modules/lodash":{"version":"4.17.11","resolved":"https://registry.npmjs.org/lodash/-/lodash-4.17.11.tgz","integrity":"sha512-cQKh8igo5QUhZ7lg38DYWAxMvjSAKG0A8wGSVimP07SIUEK2UO+arSRKbRZWtelMtN5V0Hkwh5ryOto/SshYIg=="}}}"#;
+    let r = locker
+        .post(
+            "/api/v1/releases",
+            serde_json::json!({"product": "주입 펌프 UI", "version": "3.0", "sbom_filename": "package-lock.json", "sbom": lock}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["open"], 1, "{}", r.body);
+    let lock_id = r.json()["id"].as_str().unwrap().to_owned();
+    let stored = locker
+        .get(&format!("/api/v1/releases/{lock_id}/sbom?format=original"))
+        .await;
+    assert_eq!(stored.status, StatusCode::OK);
+    let stored: serde_json::Value = serde_json::from_str(&stored.body).unwrap();
+    assert_eq!(stored["bomFormat"], "CycloneDX");
+    assert_eq!(stored["metadata"]["component"]["name"], "주입 펌프 UI");
+    assert_eq!(
+        stored["metadata"]["component"]["supplier"]["name"],
+        "Lock Maker"
+    );
+    let broken = locker
+        .post(
+            "/api/v1/releases",
+            serde_json::json!({"product": "주입 펌프 UI", "version": "3.1", "sbom_filename": "package-lock.json", "sbom": "{\"lockfileVersion\": \"three\"}"}),
+        )
+        .await;
+    assert_eq!(broken.status, StatusCode::BAD_REQUEST, "{}", broken.body);
+    assert!(broken.body.contains("lockfileVersion"), "{}", broken.body);
 
     let list = maker.get("/api/v1/releases").await.json();
-    assert_eq!(list[0]["counts"]["kev"], 1, "{list}");
+    let pump = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .unwrap();
+    assert_eq!(pump["counts"]["kev"], 1, "{list}");
     let detail = maker.get(&format!("/api/v1/releases/{id}")).await.json();
     let findings = detail["findings"].as_array().unwrap();
     assert_eq!(findings.len(), 2, "{detail}");

@@ -341,6 +341,13 @@ async fn vex_suppresses_carries_over_and_hospitals_see_only_what_is_shared(db: T
                 .collect::<Vec<_>>()
         }
     };
+    // The kept counts agree with the findings list.
+    let before = open(&r1.id, JUNE).await.len() as i64;
+    assert!(before > 0);
+    assert_eq!(
+        store.release_counts(&maker.id, JUNE).await.unwrap()[&r1.id].total(),
+        before
+    );
     // Named by alias, for the component; a release-wide statement with an
     // expiry; statements of another organisation's are refused.
     store
@@ -391,6 +398,12 @@ async fn vex_suppresses_carries_over_and_hospitals_see_only_what_is_shared(db: T
     assert_eq!(stale, ["CVE-9"]);
     let counts = store.release_counts(&maker.id, JUNE).await.unwrap();
     assert!(!counts.contains_key(&r1.id), "{counts:?}");
+    // Once the suppression expired, the finding counts again.
+    let later = store
+        .release_counts(&maker.id, JUNE.plus_secs(40 * 86_400))
+        .await
+        .unwrap();
+    assert_eq!(later[&r1.id].total(), 1, "{later:?}");
 
     // The next release: lodash changed, left-pad did not.
     let r2 = store

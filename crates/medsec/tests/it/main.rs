@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod feeds;
+mod generate;
 mod https;
 mod postmarket;
 
