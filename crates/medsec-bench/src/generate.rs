@@ -403,7 +403,7 @@ fn main() {
     println!(
         "The component counts agree here; where the tools decide differently (development \
          packages of Poetry, dpkg packages that are no longer installed, nested copies in \
-         package-lock version 1, uv.lock) crates/medsec-sbom/tests/generate_syft.rs lists \
+         package-lock version 1, uv.lock) crates/medsec-sbom/tests/it/generate_syft.rs lists \
          the differences with their reasons."
     );
     let _ = std::fs::remove_dir_all(&tmp);

@@ -1113,7 +1113,7 @@ async fn run(args: Args, dir: PathBuf) {
     }
     println!();
     println!(
-        "| re-match: `release_components`, `store_match`, `apply_vex` per release | findings written | new | fixed | read (ms) | `store_match` (ms) | `apply_vex` (ms) | total (ms) | per release (ms) |"
+        "| re-match: `release_components`, `store_match`, `apply_vex` per release | findings matched | new | fixed | read (ms) | `store_match` (ms) | `apply_vex` (ms) | total (ms) | per release (ms) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (n, upserts, new, fixed, read, write, vex, total) in &rematch_rows {

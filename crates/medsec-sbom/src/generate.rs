@@ -15,7 +15,7 @@
 //!
 //! What the inputs say and what is left out is documented per format in
 //! the submodules; the differences from syft are listed, with reasons, in
-//! `tests/generate_syft.rs`, which checks them against syft itself.
+//! `tests/it/generate_syft.rs`, which checks them against syft itself.
 
 mod cargo;
 mod dpkg;
