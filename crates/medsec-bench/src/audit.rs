@@ -24,9 +24,20 @@
 //! - **medsec, warm index**: the lock files parsed, matched and reported
 //!   with the index already in memory, as the server holds it (`medsec
 //!   serve` builds it once at start and after each feed import).
+//! - **medsec sbom scan, fresh process**: the real `medsec` release binary,
+//!   `medsec sbom scan --data-dir DIR --format json LOCK`, one process per
+//!   lock file as with cargo audit, against a database into which `medsec
+//!   feeds import` stored the same advisory-db (untimed, before): it
+//!   generates the SBOM of the lock file, opens the database, reads only
+//!   the advisories the lock file's crates can match (the feed records'
+//!   lookup keys) and matches. `MEDSEC_BIN` names the binary (default:
+//!   `medsec` next to this program, from `cargo build --release -p
+//!   medsec`); without it the column is left out.
 //!
 //! It also prints where medsec's cold start goes: finding the advisory
-//! files, reading them into records, and parsing and indexing them.
+//! files, reading them into records, and parsing and indexing them; and
+//! for `medsec sbom scan`, the steps it reports with `--timings` next to
+//! the start of a process that does nothing (`medsec --version`).
 //!
 //! The ratio is cargo audit's time over medsec's. `CARGO_AUDIT` names the
 //! cargo-audit binary (default: `cargo-audit` on the PATH). Run
@@ -98,6 +109,9 @@ fn components(lock: &str) -> Vec<Component> {
                     qualifiers,
                 }),
                 cpes: Vec::new(),
+                // A path dependency or workspace member, as
+                // `medsec_sbom::generate` marks it.
+                local: s("source").is_none(),
             })
         })
         .collect()
@@ -185,6 +199,41 @@ fn cargo_audit_count(report: &[u8]) -> usize {
     vulns + warnings
 }
 
+/// The number of findings in a `medsec sbom scan --format json` report.
+fn medsec_count(report: &[u8]) -> usize {
+    let v: serde_json::Value = serde_json::from_slice(report).expect("medsec's JSON");
+    v.get("findings")
+        .and_then(|f| f.as_array())
+        .map_or(0, Vec::len)
+}
+
+/// The `medsec` binary to run: `MEDSEC_BIN`, else the one next to this
+/// program.
+fn medsec_binary(me: &Path) -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("MEDSEC_BIN") {
+        return Some(PathBuf::from(bin));
+    }
+    let bin = me.with_file_name("medsec");
+    bin.is_file().then_some(bin)
+}
+
+/// The steps of `medsec sbom scan --timings` (its `timings:` line), in
+/// ms by name.
+fn scan_steps(stderr: &[u8]) -> Vec<(String, f64)> {
+    let text = String::from_utf8_lossy(stderr);
+    let Some(line) = text.lines().find_map(|l| l.strip_prefix("timings: ")) else {
+        return Vec::new();
+    };
+    let steps = line.split("; total").next().unwrap_or_default();
+    steps
+        .split(", ")
+        .filter_map(|step| {
+            let (name, ms) = step.strip_suffix(" ms")?.rsplit_once(' ')?;
+            Some((name.to_owned(), ms.parse().ok()?))
+        })
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     // `audit-bench scan DB LOCK…`: medsec's side as its own process.
@@ -260,9 +309,41 @@ fn main() {
         t.elapsed()
     };
 
+    // `medsec sbom scan` against a database with the advisory-db imported.
+    let medsec = medsec_binary(&me);
+    let medsec_data = scratch.join("medsec-data");
+    if let Some(bin) = &medsec {
+        let mut c = Command::new(bin);
+        c.args(["feeds", "import", "--data-dir"])
+            .arg(&medsec_data)
+            .arg(&advisory_db);
+        run(&mut c, &[0]);
+    }
+    let sbom_scan = |lock: &Path, extra: &[&str]| {
+        let bin = medsec.as_ref().expect("the medsec binary");
+        let mut c = Command::new(bin);
+        c.args(["sbom", "scan", "--data-dir"])
+            .arg(&medsec_data)
+            .args(["--format", "json"])
+            .args(extra)
+            .arg(lock);
+        let t = Instant::now();
+        let output = c.output().expect("start medsec");
+        let elapsed = t.elapsed();
+        if !output.status.success() {
+            eprintln!("{c:?}: {}", output.status);
+            eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+            std::process::exit(1);
+        }
+        (elapsed, output.stdout, output.stderr)
+    };
+
     // One untimed round first, so that every file is in the page cache.
     for lock in &locks {
         audit(lock);
+        if medsec.is_some() {
+            sbom_scan(lock, &[]);
+        }
     }
     process(&locks);
 
@@ -275,25 +356,36 @@ fn main() {
     );
     println!();
     println!(
-        "| lock file | packages | findings (cargo audit / medsec) | cargo audit | medsec, process | ratio | medsec, library | ratio | medsec, warm index | ratio |"
+        "| lock file | packages | findings (cargo audit / medsec) | cargo audit | medsec sbom scan, fresh process | ratio | medsec, process | ratio | medsec, library | ratio | medsec, warm index | ratio |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut all_audit = vec![Duration::ZERO; runs];
+    let mut all_scan = vec![Duration::ZERO; runs];
     let mut all_audit_findings = 0;
+    let mut all_scan_findings = 0;
+    let mut scan_ratios = Vec::new();
     for lock in &locks {
         let packages = components(&std::fs::read_to_string(lock).unwrap()).len();
         let mut audit_times = Vec::new();
+        let mut scan_times = Vec::new();
         let mut process_times = Vec::new();
         let mut library_times = Vec::new();
         let mut warm_times = Vec::new();
         let mut audit_findings = 0;
+        let mut scan_findings = None;
         let mut ours = 0;
         let one = std::slice::from_ref(lock);
-        for total in all_audit.iter_mut() {
+        for (total, scan_total) in all_audit.iter_mut().zip(all_scan.iter_mut()) {
             let (t, report) = audit(lock);
             audit_findings = cargo_audit_count(&report);
             *total += t;
             audit_times.push(t);
+            if medsec.is_some() {
+                let (t, report, _) = sbom_scan(lock, &[]);
+                scan_findings = Some(medsec_count(&report));
+                *scan_total += t;
+                scan_times.push(t);
+            }
             process_times.push(process(one).0);
             let (t, n) = library(one);
             ours = n;
@@ -301,15 +393,27 @@ fn main() {
             warm_times.push(warm(one));
         }
         all_audit_findings += audit_findings;
+        all_scan_findings += scan_findings.unwrap_or(0);
         let (a, p, l, w) = (
             median(audit_times),
             median(process_times),
             median(library_times),
             median(warm_times),
         );
+        let scan = if scan_times.is_empty() {
+            "– | –".to_owned()
+        } else {
+            let s = median(scan_times);
+            scan_ratios.push(a.as_secs_f64() / s.as_secs_f64());
+            format!("{} | **{:.1}×**", ms(s), a.as_secs_f64() / s.as_secs_f64())
+        };
         println!(
-            "| `{}` | {packages} | {audit_findings} / {ours} | {} | {} | {:.1}× | {} | {:.1}× | {} | {:.0}× |",
+            "| `{}` | {packages} | {audit_findings} / {} | {} | {scan} | {} | {:.1}× | {} | {:.1}× | {} | {:.0}× |",
             lock.file_name().unwrap().to_string_lossy(),
+            match scan_findings {
+                Some(n) if n != ours => format!("{ours} ({n} by `sbom scan`)"),
+                _ => ours.to_string(),
+            },
             ms(a),
             ms(p),
             a.as_secs_f64() / p.as_secs_f64(),
@@ -342,8 +446,18 @@ fn main() {
         median(library_times),
         median(warm_times),
     );
+    let scan = if medsec.is_some() {
+        let s = median(all_scan);
+        format!(
+            "{} (one process per file) | **{:.1}×**",
+            ms(s),
+            a.as_secs_f64() / s.as_secs_f64()
+        )
+    } else {
+        "– | –".to_owned()
+    };
     println!(
-        "| **all {} together** | {packages} | {all_audit_findings} / {ours} | {} | {} | **{:.1}×** | {} | **{:.1}×** | {} | **{:.0}×** |",
+        "| **all {} together** | {packages} | {all_audit_findings} / {ours} | {} | {scan} | {} | **{:.1}×** | {} | **{:.1}×** | {} | **{:.0}×** |",
         locks.len(),
         ms(a),
         ms(p),
@@ -388,6 +502,64 @@ fn main() {
         ms(index)
     );
     println!();
+    if let Some(bin) = &medsec {
+        scan_ratios.sort_by(f64::total_cmp);
+        println!(
+            "`medsec sbom scan`, one fresh process per lock file ({}): {:.1}× to {:.1}× faster than cargo audit per file (median {:.1}×); {all_scan_findings} findings in all.",
+            bin.display(),
+            scan_ratios.first().copied().unwrap_or_default(),
+            scan_ratios.last().copied().unwrap_or_default(),
+            scan_ratios
+                .get(scan_ratios.len() / 2)
+                .copied()
+                .unwrap_or_default(),
+        );
+        println!();
+        // Where a fresh `medsec sbom scan` spends its time: the steps it
+        // times itself, and the rest (process start, runtime, clap,
+        // configuration) next to a process that only prints its version.
+        let largest = locks
+            .iter()
+            .max_by_key(|l| std::fs::metadata(l).map(|m| m.len()).unwrap_or(0))
+            .unwrap();
+        let mut version_times = Vec::new();
+        let mut totals = Vec::new();
+        let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
+        for _ in 0..runs {
+            let mut c = Command::new(bin);
+            c.arg("--version");
+            version_times.push(run(&mut c, &[0]).0);
+            let (t, _, stderr) = sbom_scan(largest, &["--timings"]);
+            totals.push(t);
+            for (name, ms) in scan_steps(&stderr) {
+                match steps.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, list)) => list.push(ms),
+                    None => steps.push((name, vec![ms])),
+                }
+            }
+        }
+        let total = median(totals);
+        let inside: f64 = steps
+            .iter_mut()
+            .map(|(_, list)| {
+                list.sort_by(f64::total_cmp);
+                list[list.len() / 2]
+            })
+            .sum();
+        let shown: Vec<String> = steps
+            .iter()
+            .map(|(name, list)| format!("{name} {:.1} ms", list[list.len() / 2]))
+            .collect();
+        println!(
+            "Where `medsec sbom scan` of the largest lock file (`{}`) spends its {} ms (medians): {}; the rest, {:.1} ms, is the process around it (start, async runtime, command line, configuration, exit); `medsec --version` alone takes {} ms.",
+            largest.file_name().unwrap().to_string_lossy(),
+            ms(total),
+            shown.join(", "),
+            (total.as_secs_f64() * 1000.0 - inside).max(0.0),
+            ms(median(version_times)),
+        );
+        println!();
+    }
     println!(
         "cargo audit counts each advisory once per crate version (vulnerabilities and warnings); medsec counts one finding per vulnerability (aliases merged) and component, so the counts differ where one vulnerability has several advisories; `cargo test -p medsec-vulndb --test it cargo_audit` compares the advisories themselves."
     );

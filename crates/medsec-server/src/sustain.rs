@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use medsec_core::Timestamp;
 use medsec_core::audit::{Action, Outcome};
-use medsec_store::feeds::{FeedImportRow, NewFeedRecord};
+use medsec_store::feeds::{FeedImportRow, FeedRecordRow, KeyedRecords, NewFeedRecord};
 use medsec_store::releases::{
     ComponentRow, MatchChange, NewFinding, NewRelease, NewSbom, ReleaseRow,
 };
@@ -17,7 +17,7 @@ use sha2::Digest;
 use crate::assure::By;
 use medsec_store::{AuditEntry, Store};
 use medsec_vulndb::feed::{self, FeedFile, Limits, Skipped};
-use medsec_vulndb::{Advisory, Database, Kind, Record};
+use medsec_vulndb::{Advisory, Database, Kind, Record, keys};
 
 use crate::error::{Error, Result};
 
@@ -79,6 +79,8 @@ pub async fn import_feeds(
             code: "feed-path",
             detail: e.to_string(),
         })?;
+    // Without records the keys are complete, and this import keeps them so.
+    store.start_feed_keys(keys::VERSION).await?;
     let mut known = store.feed_digests().await?;
     let id = medsec_core::new_id();
     let mut summary = ImportSummary {
@@ -111,8 +113,8 @@ pub async fn import_feeds(
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?
         };
-        let records = match read {
-            Ok(records) => records,
+        let (records, keys) = match read {
+            Ok(read) => read,
             Err(e) => {
                 summary.failed += 1;
                 summary.files.push(FileOutcome {
@@ -129,7 +131,7 @@ pub async fn import_feeds(
         };
         let n = records.len() as u64;
         let wrote = store
-            .write_feed_records(&id, &records, &mut known, Timestamp::now())
+            .write_feed_records_keyed(&id, &records, &keys, &mut known, Timestamp::now())
             .await?;
         progress(ImportProgress {
             file: i + 1,
@@ -187,20 +189,31 @@ pub async fn import_feeds(
         }),
     };
     store.finish_feed_import(&row, audit).await?;
+    // The records of this import have their lookup keys; records stored
+    // without them (before the keys existed, by a restore) get them now,
+    // so that scans need not.
+    if !store.feed_keys_current(keys::VERSION).await? {
+        fill_feed_keys(store, false).await?;
+    }
     Ok(summary)
 }
 
 /// Reads a file's records and checks each parses, so that nothing is
-/// stored that the index could not read back.
-fn read_checked(file: &FeedFile) -> std::result::Result<Vec<NewFeedRecord>, medsec_vulndb::Error> {
+/// stored that the index could not read back; with each record, its
+/// lookup keys (`medsec_vulndb::keys`), from the same parse.
+#[allow(clippy::type_complexity)]
+fn read_checked(
+    file: &FeedFile,
+) -> std::result::Result<(Vec<NewFeedRecord>, Vec<Vec<String>>), medsec_vulndb::Error> {
     let mut out = Vec::new();
+    let mut out_keys = Vec::new();
     feed::read(file, Limits::default(), &mut |record: Record| {
-        if matches!(
-            record.kind,
-            Kind::Osv | Kind::Nvd | Kind::RustSec | Kind::Csaf
-        ) {
-            Advisory::parse(&record)?;
-        }
+        let record_keys = match record.kind {
+            Kind::Osv | Kind::Nvd | Kind::RustSec | Kind::Csaf => {
+                keys::record(&Advisory::parse(&record)?)
+            }
+            Kind::Kev | Kind::Epss => Vec::new(),
+        };
         out.push(NewFeedRecord {
             kind: record.kind.as_str().to_owned(),
             id: record.id.clone(),
@@ -209,9 +222,10 @@ fn read_checked(file: &FeedFile) -> std::result::Result<Vec<NewFeedRecord>, meds
             body: record.body,
             origin: record.origin,
         });
+        out_keys.push(record_keys);
         Ok(())
     })?;
-    Ok(out)
+    Ok((out, out_keys))
 }
 
 /// Builds the index from every stored record.
@@ -244,6 +258,116 @@ pub async fn load_database(store: &Store) -> Result<Database> {
         tracing::warn!(record = %b, "feed record left out of the index");
     }
     db.build();
+    Ok(db)
+}
+
+/// A stored record as the feed record it is, if this build knows its kind.
+fn record_of(row: FeedRecordRow) -> Option<Record> {
+    Some(Record {
+        kind: Kind::parse(&row.kind)?,
+        id: row.id,
+        modified: row.modified,
+        body: row.body,
+        origin: row.origin,
+    })
+}
+
+/// The index for matching `components`, built from only the stored records
+/// their lookup keys select ([`Store::feed_records_for_keys`]: the records
+/// filed under the components' keys, every record of the same
+/// vulnerabilities, and their KEV and EPSS records), which gives exactly
+/// the findings of [`load_database`]'s index for these components, in a
+/// fraction of the time. `None` when no record is stored.
+///
+/// When the stored keys are not complete (records from before migration
+/// 0007, a restored backup, a new key version; feed imports fill them
+/// too), this scan computes them for every record first, once, and
+/// returns the whole index it built on the way; if they cannot be stored
+/// (a read-only database), it uses the whole index.
+pub async fn load_database_for(
+    store: &Store,
+    components: &[medsec_vulndb::Component],
+) -> Result<Option<Database>> {
+    let wanted = keys::components(components);
+    match store.feed_records_for_keys(keys::VERSION, &wanted).await? {
+        KeyedRecords::Empty => Ok(None),
+        KeyedRecords::Records(rows) => {
+            let mut db = Database::new();
+            let mut bad: Vec<String> = Vec::new();
+            for record in rows.into_iter().filter_map(record_of) {
+                if let Err(e) = db.add_record(&record)
+                    && bad.len() < 20
+                {
+                    bad.push(e.to_string());
+                }
+            }
+            for b in &bad {
+                tracing::warn!(record = %b, "feed record left out of the index");
+            }
+            db.build();
+            Ok(Some(db))
+        }
+        KeyedRecords::Stale => match fill_feed_keys(store, true).await {
+            Ok(db) => Ok(Some(db)),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not store the feed lookup keys; matching with every record");
+                load_database(store).await.map(Some)
+            }
+        },
+    }
+}
+
+/// Computes and stores the lookup keys of every record
+/// ([`Store::rebuild_feed_keys`]), and with `build` the index of every
+/// record from the same parse (otherwise an empty one).
+pub async fn fill_feed_keys(store: &Store, build: bool) -> Result<Database> {
+    let clock = std::time::Instant::now();
+    let mut db = Database::new();
+    let mut bad: Vec<String> = Vec::new();
+    let written = store
+        .rebuild_feed_keys(keys::VERSION, &mut |row| {
+            let Some(record) = record_of(row) else {
+                return Ok(Vec::new());
+            };
+            let found = match record.kind {
+                Kind::Kev | Kind::Epss => {
+                    if build && let Err(e) = db.add_record(&record) {
+                        bad.push(e.to_string());
+                    }
+                    Vec::new()
+                }
+                Kind::Osv | Kind::Nvd | Kind::RustSec | Kind::Csaf => {
+                    match Advisory::parse(&record) {
+                        Ok(advisories) => {
+                            let found = keys::record(&advisories);
+                            if build {
+                                for a in advisories {
+                                    db.add(a);
+                                }
+                            }
+                            found
+                        }
+                        Err(e) => {
+                            bad.push(e.to_string());
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            Ok(found)
+        })
+        .await?;
+    for b in bad.iter().take(20) {
+        tracing::warn!(record = %b, "feed record left out of the index");
+    }
+    tracing::info!(
+        keys = written,
+        seconds = clock.elapsed().as_secs_f64(),
+        "computed the lookup keys of every feed record"
+    );
+    if build {
+        db.build();
+    }
     Ok(db)
 }
 

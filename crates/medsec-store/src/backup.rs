@@ -411,8 +411,12 @@ pub(crate) const TABLES: &[Table] = &[
             ("subject_id", OptText),
             ("details", Text),
             ("created_at", Int),
-            ("read_at", OptInt),
         ],
+    },
+    Table {
+        name: "notification_marks",
+        order_by: "org_id, user_id",
+        columns: &[("org_id", Text), ("user_id", Text), ("read_until", Int)],
     },
     Table {
         name: "webhooks",
@@ -482,8 +486,16 @@ pub(crate) const TABLES: &[Table] = &[
     },
 ];
 
-/// Tables deliberately left out of backups.
-pub(crate) const NOT_EXPORTED: &[&str] = &["sessions", "one_time_tokens", "schema_migrations"];
+/// Tables deliberately left out of backups. `feed_keys` and
+/// `feed_keys_state` are derived from `feed_records`: a restored database
+/// has no key state, so the next feed import or scan computes the keys.
+pub(crate) const NOT_EXPORTED: &[&str] = &[
+    "sessions",
+    "one_time_tokens",
+    "schema_migrations",
+    "feed_keys",
+    "feed_keys_state",
+];
 
 #[derive(Serialize, Deserialize)]
 struct Header {

@@ -338,26 +338,45 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn notifications(&self, org_id: &str, limit: i64) -> Result<Vec<NotificationRow>> {
-        on!(self, pool => sqlx::query_as("SELECT id, org_id, kind, subject_id, details, created_at, read_at FROM notifications WHERE org_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
-            .bind(org_id).bind(limit).fetch_all(pool).await.map_err(db("list notifications")))
+    /// The organisation's latest notifications, `read_at` as `user_id`
+    /// marked them.
+    pub async fn notifications(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<NotificationRow>> {
+        on!(self, pool => sqlx::query_as("SELECT n.id, n.org_id, n.kind, n.subject_id, n.details, n.created_at, \
+            CASE WHEN n.created_at <= m.read_until THEN m.read_until END AS read_at \
+            FROM notifications n LEFT JOIN notification_marks m ON m.org_id = n.org_id AND m.user_id = $2 \
+            WHERE n.org_id = $1 ORDER BY n.created_at DESC, n.id DESC LIMIT $3")
+            .bind(org_id).bind(user_id).bind(limit).fetch_all(pool).await.map_err(db("list notifications")))
     }
 
-    pub async fn unread_notifications(&self, org_id: &str) -> Result<i64> {
+    /// How many of the organisation's notifications `user_id` has not read.
+    pub async fn unread_notifications(&self, org_id: &str, user_id: &str) -> Result<i64> {
         on!(self, pool => {
-            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE org_id = $1 AND read_at IS NULL")
-                .bind(org_id).fetch_one(pool).await.map_err(db("count notifications"))?;
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications n \
+                WHERE n.org_id = $1 AND n.created_at > COALESCE((SELECT read_until FROM notification_marks WHERE org_id = $1 AND user_id = $2), -1)")
+                .bind(org_id).bind(user_id).fetch_one(pool).await.map_err(db("count notifications"))?;
             Ok(n)
         })
     }
 
-    /// Marks every notification of the organisation read.
-    pub async fn read_notifications(&self, org_id: &str, now: Timestamp) -> Result<u64> {
-        on!(self, pool => {
-            let done = sqlx::query("UPDATE notifications SET read_at = $1 WHERE org_id = $2 AND read_at IS NULL")
-                .bind(now.0).bind(org_id).execute(pool).await.map_err(db("read notifications"))?;
-            Ok(done.rows_affected())
-        })
+    /// Marks every notification of the organisation created until `now`
+    /// read for `user_id`; returns how many became read.
+    pub async fn read_notifications(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let before = self.unread_notifications(org_id, user_id).await?;
+        on!(self, pool => sqlx::query("INSERT INTO notification_marks (org_id, user_id, read_until) VALUES ($1, $2, $3) \
+            ON CONFLICT (org_id, user_id) DO UPDATE SET read_until = CASE WHEN excluded.read_until > notification_marks.read_until THEN excluded.read_until ELSE notification_marks.read_until END")
+            .bind(org_id).bind(user_id).bind(now.0).execute(pool).await.map(|_| ()).map_err(db("read notifications")))?;
+        let after = self.unread_notifications(org_id, user_id).await?;
+        Ok((before - after).max(0) as u64)
     }
 
     // --- webhooks -----------------------------------------------------

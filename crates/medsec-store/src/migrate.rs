@@ -51,6 +51,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_portfolio.sql"),
         postgres: include_str!("../migrations/postgres/0006_portfolio.sql"),
     },
+    Migration {
+        version: 7,
+        description: "feed lookup keys",
+        sqlite: include_str!("../migrations/sqlite/0007_feed_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0007_feed_keys.sql"),
+    },
+    Migration {
+        version: 8,
+        description: "notification marks per user",
+        sqlite: include_str!("../migrations/sqlite/0008_notification_marks.sql"),
+        postgres: include_str!("../migrations/postgres/0008_notification_marks.sql"),
+    },
 ];
 
 /// The schema version this build expects.

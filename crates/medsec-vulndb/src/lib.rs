@@ -6,7 +6,8 @@
 //! The crate is pure: [`feed`] reads bytes into [`feed::Record`]s (the
 //! unit the store keeps, with its provenance), [`Advisory::parse`] turns a
 //! record into the normalised model, and [`Database`] indexes advisories
-//! and matches components against them.
+//! and matches components against them; [`keys`] gives the index's
+//! lookup keys as text, for reading only the records a scan needs.
 //!
 //! Architecture invariant: a record's body is the source's own text, so a
 //! record stored today can be re-read by tomorrow's parser; everything
@@ -16,6 +17,7 @@ pub mod csaf;
 pub mod epss;
 pub mod feed;
 pub mod kev;
+pub mod keys;
 pub mod matcher;
 pub mod nvd;
 pub mod osv;

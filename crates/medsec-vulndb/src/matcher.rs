@@ -4,7 +4,9 @@
 //! in its [`Reason`]:
 //! - by package: its purl names a package an OSV or RustSec advisory
 //!   lists, and its version lies in one of the advisory's ranges (ordered
-//!   exactly as the ecosystem orders versions) or in its `versions` list;
+//!   exactly as the ecosystem orders versions) or in its `versions` list,
+//!   unless the component is the project's own package
+//!   ([`Component::local`]);
 //! - by CPE: an NVD configuration holds for the CPEs of the whole
 //!   inventory (an SBOM), AND nodes and platform conditions included, and
 //!   one of its vulnerable criteria matched this component's CPE;
@@ -14,7 +16,13 @@
 //! Advisories that name each other (GHSA ↔ CVE ↔ GO/PYSEC/RUSTSEC) are one
 //! vulnerability: a component gets one finding per vulnerability, with
 //! every reason, the best CVSS of all its advisories, KEV and EPSS.
+//!
+//! The index's lookup keys exist as text too ([`crate::keys`]), so that a
+//! store can hand over only the records some components need: an index of
+//! those records, added in the same order, finds exactly what the index of
+//! every record finds for these components.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use medsec_cpe::Cpe;
@@ -35,6 +43,13 @@ pub struct Component {
     pub purl: Option<Purl>,
     /// CPE 2.3 names (or 2.2 URIs).
     pub cpes: Vec<String>,
+    /// The project's own package, not one from a registry: a lock file's
+    /// path dependency or workspace member (`medsec:local` from
+    /// [`medsec_sbom::generate`]). Its purl only looks like a registry
+    /// package of the same name (zola's `components/imageproc` is not the
+    /// crates.io crate `imageproc`), so it is not matched against package
+    /// advisories, as cargo audit skips packages without a registry source.
+    pub local: bool,
 }
 
 impl Component {
@@ -56,7 +71,31 @@ impl Component {
                     .collect(),
             }),
             cpes: c.cpes.clone(),
+            local: c.property(medsec_sbom::generate::LOCAL) == Some("true"),
         }
+    }
+
+    /// The package the index looks this component up by: the ecosystem
+    /// and the name as the ecosystem compares it. `None` for a local
+    /// component and one without a purl the ecosystems know.
+    pub(crate) fn package_query(&self) -> Option<(Ecosystem, String)> {
+        if self.local {
+            return None;
+        }
+        let (ecosystem, name) = self.purl.as_ref()?.package()?;
+        let normalised = match ecosystem.normalize_name(&name) {
+            Cow::Owned(n) => Some(n),
+            Cow::Borrowed(_) => None,
+        };
+        Some((ecosystem, normalised.unwrap_or(name)))
+    }
+
+    /// The CSAF product name the index looks this component up by: only
+    /// with a supplier, since names alone are matched with the vendor.
+    pub(crate) fn csaf_name_query(&self) -> Option<String> {
+        self.supplier
+            .as_ref()
+            .map(|_| self.name.trim().to_lowercase())
     }
 }
 
@@ -527,17 +566,16 @@ impl Database {
         let Some(purl) = &component.purl else {
             return;
         };
-        let Some((ecosystem, name)) = purl.package() else {
+        let Some((ecosystem, key)) = component.package_query() else {
             return;
         };
         let Some(version) = purl.version.as_deref().or(component.version.as_deref()) else {
             return;
         };
-        let key = ecosystem.normalize_name(&name);
         let Some(candidates) = self
             .packages
             .get(&ecosystem)
-            .and_then(|m| m.get(key.as_ref()))
+            .and_then(|m| m.get(key.as_str()))
         else {
             return;
         };
@@ -617,8 +655,9 @@ impl Database {
         }
         if let (Some(supplier), Some(list)) = (
             &component.supplier,
-            self.csaf_names
-                .get(component.name.trim().to_lowercase().as_str()),
+            component
+                .csaf_name_query()
+                .and_then(|name| self.csaf_names.get(name.as_str())),
         ) {
             let supplier = supplier.trim().to_lowercase();
             for &(a, j) in list {

@@ -86,7 +86,9 @@ pub enum ScanFormat {
 pub struct ScanArgs {
     #[command(flatten)]
     store: StoreArgs,
-    /// The SBOM file.
+    /// The SBOM file; or a lock file (Cargo.lock, package-lock.json,
+    /// requirements.txt, poetry.lock, Pipfile.lock, uv.lock, a dpkg status
+    /// file) or a directory holding them, whose SBOM is generated first.
     file: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     format: ScanFormat,
@@ -94,6 +96,14 @@ pub struct ScanArgs {
     /// (low, medium, high, critical), or on any known-exploited one (kev).
     #[arg(long, value_name = "SEVERITY|kev")]
     fail_on: Option<String>,
+    /// Build the index from every stored record rather than only from
+    /// those the components can match: the same findings, slower (for
+    /// checks and benchmarks).
+    #[arg(long)]
+    full_index: bool,
+    /// Print on standard error how long each step took.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -502,33 +512,130 @@ fn convert(args: ConvertArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `medsec sbom scan` reads: an SBOM, or else the SBOM generated
+/// from a lock file or a dpkg status file (or a directory of them).
+fn read_scan_input(path: &std::path::Path) -> Result<medsec_sbom::Sbom> {
+    use medsec_sbom::generate::{InputKind, Options, generate_path};
+    let generated = |why: &str| {
+        generate_path(path, &Options::default())
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("generating the SBOM of {}{why}", path.display()))
+    };
+    if path.is_dir() {
+        return generated("");
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    match medsec_sbom::read(&bytes) {
+        Ok(sbom) => Ok(sbom),
+        Err(e) if InputKind::detect(&path.to_string_lossy(), &bytes).is_some() => {
+            generated(&format!(" (not an SBOM: {e})"))
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")).with_context(|| {
+            format!(
+                "reading the SBOM {} (neither an SBOM nor a lock file medsec reads)",
+                path.display()
+            )
+        }),
+    }
+}
+
+/// Durations of the steps of a scan, for `--timings`.
+struct Steps {
+    on: bool,
+    last: std::time::Instant,
+    done: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Steps {
+    fn new(on: bool) -> Steps {
+        Steps {
+            on,
+            last: std::time::Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    fn step(&mut self, name: &'static str) {
+        if self.on {
+            let now = std::time::Instant::now();
+            self.done.push((name, now - self.last));
+            self.last = now;
+        }
+    }
+
+    fn print(&self, detail: &str) {
+        if !self.on {
+            return;
+        }
+        let total: std::time::Duration = self.done.iter().map(|(_, d)| *d).sum();
+        let steps: Vec<String> = self
+            .done
+            .iter()
+            .map(|(name, d)| format!("{name} {:.1} ms", d.as_secs_f64() * 1000.0))
+            .collect();
+        let _ = writeln!(
+            std::io::stderr(),
+            "timings: {}; total {:.1} ms ({detail})",
+            steps.join(", "),
+            total.as_secs_f64() * 1000.0
+        );
+    }
+}
+
 async fn scan(args: ScanArgs) -> Result<ExitCode> {
     use medsec_vulndb::report::{self, FailOn};
+    let mut steps = Steps::new(args.timings);
     let fail_on = match &args.fail_on {
         Some(s) => Some(FailOn::parse(s).with_context(|| {
             format!("--fail-on {s}: expected low, medium, high, critical or kev")
         })?),
         None => None,
     };
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let sbom = medsec_sbom::read(&bytes)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-        .with_context(|| format!("reading the SBOM {}", args.file.display()))?;
-    let config = Config::resolve_store(&args.store)?;
-    let store = crate::open_store(&config).await?;
-    if store.feed_counts().await?.is_empty() {
-        anyhow::bail!(
-            "the vulnerability database is empty: import feeds first with `medsec feeds import PATH`"
-        );
-    }
-    let db = sustain::load_database(&store)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sbom = read_scan_input(&args.file)?;
     let components = sustain::queries(&sbom);
+    steps.step("read input");
+    let config = Config::resolve_store(&args.store)?;
+    let empty = || {
+        anyhow::anyhow!(
+            "the vulnerability database is empty: import feeds first with `medsec feeds import PATH`"
+        )
+    };
+    // A scan reads: nothing to create where there is no database yet.
+    if config.database.is_none() && !config.data_dir.join("medsec.db").exists() {
+        return Err(empty());
+    }
+    // One connection: the scan's queries run one after the other, and a
+    // second connection (which the pool would open while the first is
+    // being returned between the migration checks) costs its own thread,
+    // files and schema parse.
+    let location = config.database_location();
+    let store =
+        medsec_store::Store::open(&location, &medsec_store::OpenOptions { max_connections: 1 })
+            .await
+            .with_context(|| format!("opening the database {}", medsec_store::redact(&location)))?;
+    steps.step("open database");
+    // Only the records the components can match (and the rest of their
+    // vulnerabilities) are read: the same findings as the whole index.
+    let db = if args.full_index {
+        if store.feed_counts().await?.is_empty() {
+            return Err(empty());
+        }
+        sustain::load_database(&store)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    } else {
+        sustain::load_database_for(&store, &components)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .ok_or_else(empty)?
+    };
+    steps.step("load index");
     let findings = db.matches_built(&components);
+    steps.step("match");
     let source = args.file.display().to_string();
-    let mut out = std::io::stdout().lock();
+    // Buffered: standard output is line-buffered, and a report has
+    // thousands of lines.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format {
         ScanFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &report::json(&source, &components, &findings))?;
@@ -588,6 +695,17 @@ async fn scan(args: ScanArgs) -> Result<ExitCode> {
                 }
             )?;
         }
+    }
+    out.flush()?;
+    steps.step("write");
+    if args.timings {
+        let stats = db.stats();
+        steps.print(&format!(
+            "{} components, {} advisories and {} KEV/EPSS records in the index",
+            components.len(),
+            stats.advisories,
+            stats.kev + stats.epss
+        ));
     }
     let tripped = fail_on.is_some_and(|g| findings.iter().any(|f| g.trips(f)));
     Ok(if tripped {

@@ -641,7 +641,10 @@ async fn notifications(
     ApiUser(actor): ApiUser,
 ) -> Result<Json<Value>> {
     let by = as_member(&state, &actor, Permission::Read).await?;
-    let rows = state.store.notifications(&by.org_id, 100).await?;
+    let rows = state
+        .store
+        .notifications(&by.org_id, &actor.user.id, 100)
+        .await?;
     Ok(Json(Value::Array(
         rows.into_iter()
             .map(|n| {
@@ -663,7 +666,7 @@ async fn read_notifications(
     let by = as_member(&state, &actor, Permission::Read).await?;
     let n = state
         .store
-        .read_notifications(&by.org_id, Timestamp::now())
+        .read_notifications(&by.org_id, &actor.user.id, Timestamp::now())
         .await?;
     Ok(Json(json!({"read": n})))
 }

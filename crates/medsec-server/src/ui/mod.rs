@@ -176,7 +176,10 @@ pub async fn page(
             sees_reviews: matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator),
             is_hospital: actor.org.kind == OrgKind::Hospital,
             manages_org: actor.has(Permission::ManageOrgSettings),
-            unread: state.store.unread_notifications(&actor.org.id).await?,
+            unread: state
+                .store
+                .unread_notifications(&actor.org.id, &actor.user.id)
+                .await?,
         }),
         csrf,
         idle_secs: policy.idle_timeout_secs,

@@ -815,7 +815,10 @@ async fn notifications(
         "notifications",
     )
     .await?;
-    let rows = state.store.notifications(&by.org_id, 100).await?;
+    let rows = state
+        .store
+        .notifications(&by.org_id, &actor.user.id, 100)
+        .await?;
     let items: Vec<NotificationLine> = rows
         .iter()
         .map(|n| {
@@ -851,7 +854,7 @@ async fn notifications_read(
     let by = as_member(&state, &actor, Permission::Read).await?;
     state
         .store
-        .read_notifications(&by.org_id, Timestamp::now())
+        .read_notifications(&by.org_id, &actor.user.id, Timestamp::now())
         .await?;
     Ok(see_other("/notifications"))
 }

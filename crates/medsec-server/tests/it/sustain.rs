@@ -410,7 +410,23 @@ pub async fn sustain_api_and_pages(db: TestDb) {
         assert_eq!(notes[0]["kind"], "findings.new", "{notes}");
         assert_eq!(notes[0]["details"]["new"], 1);
         assert_eq!(notes[0]["details"]["top"][0], "GHSA-test-left-pad2");
+        assert_eq!(notes[0]["read"], false);
     }
+    // Read for the user who marks them (the store test checks that a
+    // colleague's stay unread).
+    let r = maker
+        .post("/api/v1/notifications/read", serde_json::json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["read"].as_u64().unwrap() >= 1, "{}", r.body);
+    assert_eq!(
+        maker.get("/api/v1/notifications").await.json()[0]["read"],
+        true
+    );
+    assert_eq!(
+        nurse.get("/api/v1/notifications").await.json()[0]["read"],
+        false
+    );
     let actions: Vec<String> = app
         .audit_actions()
         .await

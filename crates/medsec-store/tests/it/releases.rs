@@ -542,12 +542,107 @@ async fn vex_suppresses_carries_over_and_hospitals_see_only_what_is_shared(db: T
     ));
     assert_eq!(store.inventory(&hospital.id).await.unwrap().len(), 1);
     assert!(store.inventory(&stranger.id).await.unwrap().is_empty());
-    let notes = store.notifications(&hospital.id, 10).await.unwrap();
+    // Notifications are read per user: one nurse marking them read leaves
+    // them unread for the other.
+    let user = |name: &'static str| {
+        let org_id = hospital.id.clone();
+        let store = &store;
+        async move {
+            store
+                .create_user(
+                    &medsec_store::NewUser {
+                        org_id: org_id.clone(),
+                        username: name.to_owned(),
+                        display_name: name.to_owned(),
+                        role: medsec_core::Role::Viewer,
+                        status: medsec_store::UserStatus::Active,
+                        password_hash: Some("$argon2id$x".into()),
+                    },
+                    JUNE,
+                    entry(Action::UserCreated).org(org_id),
+                )
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let (kim, lee) = (user("kim").await, user("lee").await);
+    let notes = store.notifications(&hospital.id, &kim, 10).await.unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(notes[0].kind, "release.shared");
-    assert_eq!(store.unread_notifications(&hospital.id).await.unwrap(), 1);
-    store.read_notifications(&hospital.id, JUNE).await.unwrap();
-    assert_eq!(store.unread_notifications(&hospital.id).await.unwrap(), 0);
+    assert!(notes[0].read_at.is_none());
+    assert_eq!(
+        store
+            .unread_notifications(&hospital.id, &kim)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .read_notifications(&hospital.id, &kim, JUNE)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .unread_notifications(&hospital.id, &kim)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.notifications(&hospital.id, &kim, 10).await.unwrap()[0].read_at,
+        Some(JUNE.0)
+    );
+    assert_eq!(
+        store
+            .unread_notifications(&hospital.id, &lee)
+            .await
+            .unwrap(),
+        1
+    );
+    // A later notification is unread again; an earlier mark does not
+    // move the mark back.
+    store
+        .notify(
+            &hospital.id,
+            "findings.new",
+            None,
+            &serde_json::json!({}),
+            Timestamp(JUNE.0 + 1000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .unread_notifications(&hospital.id, &kim)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .read_notifications(&hospital.id, &kim, Timestamp(JUNE.0 - 5))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .unread_notifications(&hospital.id, &kim)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .notifications(&stranger.id, &kim, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // The trend of the day.
     let t = store.record_trend(&maker.id, JUNE).await.unwrap();
     assert_eq!(t.high, 1);

@@ -27,6 +27,7 @@ fn purl(ty: &str, ns: Option<&str>, name: &str, version: &str) -> Component {
             qualifiers: Vec::new(),
         }),
         cpes: Vec::new(),
+        local: false,
     }
 }
 

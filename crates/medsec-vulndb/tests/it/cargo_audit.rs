@@ -12,9 +12,11 @@
 //!
 //! medsec reads each lock file into one component per `[[package]]`
 //! (`pkg:cargo/NAME@VERSION`, with `vcs_url` for git sources and
-//! `repository_url` for other registries, as an SBOM of the lock file
-//! would), loads only the RustSec feed and matches. Every difference must
-//! be explained in `tests/cargo-lock/differences.toml`.
+//! `repository_url` for other registries, and packages without a source,
+//! path dependencies and workspace members, marked local, as
+//! `medsec_sbom::generate` makes the SBOM of a lock file), loads only the
+//! RustSec feed and matches. Every difference must be explained in
+//! `tests/cargo-lock/differences.toml`.
 //!
 //! `MEDSEC_TEST_CARGO_AUDIT` names the `cargo-audit` binary (cargo-audit
 //! 0.22.2); without it the test prints "skipped: …" and passes, unless
@@ -79,6 +81,8 @@ fn components(lock: &LockFile) -> Vec<Component> {
                     qualifiers,
                 }),
                 cpes: Vec::new(),
+                // As `medsec_sbom::generate` marks them (`medsec:local`).
+                local: p.source.is_none(),
             }
         })
         .collect()

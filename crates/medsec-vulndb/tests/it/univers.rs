@@ -261,6 +261,7 @@ fn component(ecosystem: &str, name: &str, version: &str) -> Component {
             qualifiers: Vec::new(),
         }),
         cpes: Vec::new(),
+        local: false,
     }
 }
 

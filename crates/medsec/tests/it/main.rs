@@ -6,6 +6,7 @@ mod feeds;
 mod generate;
 mod https;
 mod postmarket;
+mod scan;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
