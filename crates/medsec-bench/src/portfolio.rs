@@ -416,6 +416,7 @@ impl Catalog {
             cpes: "[]".to_owned(),
             supplier: None,
             end_of_support: None,
+            local: false,
         }
     }
 

@@ -106,6 +106,16 @@ actions! {
     InventoryDeviceRemoved = "inventory.device_removed", false;
     WebhookCreated = "webhook.created", true;
     WebhookDeleted = "webhook.deleted", true;
+    LogSourceCreated = "log_source.created", true;
+    LogSourceUpdated = "log_source.updated", true;
+    LogSourceDeleted = "log_source.deleted", true;
+    DecoderSaved = "decoder.saved", false;
+    DecoderActivated = "decoder.activated", true;
+    DecoderDeleted = "decoder.deleted", false;
+    MaskingRuleChanged = "masking_rule.changed", true;
+    RetentionChanged = "retention.changed", true;
+    EventsSearched = "events.searched", false;
+    EventsExported = "events.exported", true;
 }
 
 impl fmt::Display for Action {

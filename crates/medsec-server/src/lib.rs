@@ -27,6 +27,7 @@ pub mod state;
 pub mod sustain;
 pub mod tls;
 pub mod ui;
+pub mod watch;
 pub mod webhook;
 
 use std::future::Future;

@@ -65,6 +65,8 @@ pub struct Inner {
     /// The TLS client of webhook deliveries (`None` when its CA file
     /// could not be read; said at start-up).
     pub webhook_tls: Option<Arc<rustls::ClientConfig>>,
+    /// The event store and receivers, on a node that collects logs.
+    pub watch: std::sync::OnceLock<crate::watch::Watch>,
     policy: RwLock<(Instant, Arc<SecurityPolicy>)>,
     hashing: Semaphore,
     hashing_waiting: AtomicUsize,
@@ -98,6 +100,7 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             index: crate::sustain::Index::default(),
             webhook_tls,
+            watch: std::sync::OnceLock::new(),
             hashing: Semaphore::new(config.hashing_concurrency.max(1)),
             hashing_waiting: AtomicUsize::new(0),
             store,

@@ -484,6 +484,7 @@ pub fn component_rows(sbom: &medsec_sbom::Sbom) -> Vec<ComponentRow> {
             cpes: serde_json::to_string(&c.cpes).unwrap_or_else(|_| "[]".into()),
             supplier: c.supplier.as_ref().map(|s| s.name.clone()),
             end_of_support: c.end_of_support.clone(),
+            local: c.property(medsec_sbom::generate::LOCAL) == Some("true"),
         })
         .collect()
 }
@@ -524,7 +525,9 @@ pub fn query_with(row: &ComponentRow, rules: &[AliasRuleRow]) -> medsec_vulndb::
     c.purl = purl;
     c.cpes = cpes;
     c.supplier = row.supplier.clone().map(medsec_sbom::Party::organization);
-    medsec_vulndb::Component::from_sbom(&c)
+    let mut query = medsec_vulndb::Component::from_sbom(&c);
+    query.local = row.local;
+    query
 }
 
 /// Characters a purl version must escape.

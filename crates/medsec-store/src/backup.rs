@@ -304,6 +304,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("cpes", Text),
             ("supplier", OptText),
             ("end_of_support", OptText),
+            ("local", Bool),
         ],
     },
     Table {
@@ -450,6 +451,84 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "log_sources",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("member_id", Text),
+            ("name", Text),
+            ("transport", Text),
+            ("port", OptInt),
+            ("format", Text),
+            ("credential", OptText),
+            ("silent_after", Int),
+            ("enabled", Bool),
+            ("last_event_at", OptInt),
+            ("silent_since", OptInt),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "log_decoders",
+        order_by: "name",
+        columns: &[
+            ("name", Text),
+            ("definition", Text),
+            ("active", Bool),
+            ("tested_at", OptInt),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "masking_rules",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("member_id", OptText),
+            ("name", Text),
+            ("kind", Text),
+            ("pattern", OptText),
+            ("enabled", Bool),
+            ("created_by", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "member_log_settings",
+        order_by: "member_id",
+        columns: &[("member_id", Text), ("retention_days", Int)],
+    },
+    Table {
+        name: "ingest_daily",
+        order_by: "source_id, day",
+        columns: &[
+            ("source_id", Text),
+            ("member_id", Text),
+            ("day", Text),
+            ("events", Int),
+            ("bytes", Int),
+            ("parse_errors", Int),
+            ("dropped", Int),
+        ],
+    },
+    Table {
+        name: "ingest_errors",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("source_id", Text),
+            ("member_id", Text),
+            ("at", Int),
+            ("kind", Text),
+            ("message", Text),
+            ("sample", Text),
+        ],
+    },
+    Table {
         name: "finding_trend",
         order_by: "org_id, day",
         columns: &[
@@ -485,6 +564,9 @@ pub(crate) const TABLES: &[Table] = &[
         columns: &[("id", Int), ("seq", Int), ("hash", Text)],
     },
 ];
+
+/// Tables a migration fills with rows of its own, replaced on restore.
+const SEEDED: &[&str] = &["masking_rules"];
 
 /// Tables deliberately left out of backups. `feed_keys` and
 /// `feed_keys_state` are derived from `feed_records`: a restored database
@@ -760,6 +842,14 @@ impl Store {
                         .find(|t| t.name == name)
                         .ok_or_else(|| StoreError::Invalid(format!("unknown table {name}")))?;
                     let cols: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+                    if SEEDED.contains(&table.name) {
+                        // Rows a migration seeds (the built-in masking
+                        // rules) come back as the backup has them.
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {}", table.name)))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db("restore seeded table"))?;
+                    }
                     let sql = if table.name == "audit_head" {
                         "UPDATE audit_head SET seq = $2, hash = $3 WHERE id = $1".to_owned()
                     } else {

@@ -29,6 +29,7 @@ pub mod testing;
 mod tokens;
 mod users;
 pub mod vex;
+pub mod watch;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use model::*;

@@ -63,6 +63,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_notification_marks.sql"),
         postgres: include_str!("../migrations/postgres/0008_notification_marks.sql"),
     },
+    Migration {
+        version: 9,
+        description: "local release components",
+        sqlite: include_str!("../migrations/sqlite/0009_local_components.sql"),
+        postgres: include_str!("../migrations/postgres/0009_local_components.sql"),
+    },
+    Migration {
+        version: 10,
+        description: "watch: log sources, decoders, masking, ingest counts",
+        sqlite: include_str!("../migrations/sqlite/0010_watch_sources.sql"),
+        postgres: include_str!("../migrations/postgres/0010_watch_sources.sql"),
+    },
 ];
 
 /// The schema version this build expects.
@@ -74,6 +86,24 @@ fn checksum(sql: &str) -> String {
     medsec_core::credential::hex(&Sha256::digest(sql.as_bytes()))
 }
 
+fn changed(m: &Migration) -> StoreError {
+    StoreError::Migration(format!(
+        "migration {} ({}) was changed after it was applied",
+        m.version, m.description
+    ))
+}
+
+fn too_new(version: i64) -> StoreError {
+    StoreError::Migration(format!(
+        "the database has schema version {version}, newer than this medsec ({}); use a newer medsec",
+        latest_version()
+    ))
+}
+
+/// Serialises concurrent starts of several nodes on PostgreSQL (SQLite's
+/// `BEGIN IMMEDIATE` does it there).
+const LOCK: &str = "SELECT pg_advisory_xact_lock(7261636573)";
+
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,
     description TEXT NOT NULL,
@@ -84,19 +114,36 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 impl Store {
     /// Applies every migration not yet applied. Fails if an applied
     /// migration's text changed or the database is newer than this build.
+    ///
+    /// Most opens find nothing to do (a CLI command, a restart): one read
+    /// of `schema_migrations` says so, without the write lock that
+    /// applying takes. Only when a migration is pending (or the table is
+    /// missing) does each one take the lock and check again under it, so
+    /// that concurrent openers apply each migration once.
     pub(crate) async fn migrate(&self) -> Result<()> {
+        if self.migrations_applied().await? {
+            return Ok(());
+        }
         let backend = self.backend();
+        let pg = matches!(&self.db, Db::Postgres(_));
         on!(self, pool => {
-            sqlx::query(CREATE_TABLE).execute(pool).await.map_err(db("create schema_migrations"))?;
+            // Under the lock, as the migrations below: PostgreSQL fails
+            // one of two concurrent `CREATE TABLE IF NOT EXISTS` (a
+            // duplicate catalog row) rather than making it wait.
+            let mut tx = pool.begin_write().await?;
+            if pg {
+                sqlx::query(LOCK).execute(&mut *tx).await.map_err(db("lock migrations"))?;
+            }
+            sqlx::query(CREATE_TABLE).execute(&mut *tx).await.map_err(db("create schema_migrations"))?;
+            tx.commit().await.map_err(db("create schema_migrations"))?;
             for m in MIGRATIONS {
                 let sql = match backend {
                     crate::Backend::Sqlite => m.sqlite,
                     crate::Backend::Postgres => m.postgres,
                 };
                 let mut tx = pool.begin_write().await?;
-                if matches!(&self.db, Db::Postgres(_)) {
-                    // Serialises concurrent starts of several nodes.
-                    sqlx::query("SELECT pg_advisory_xact_lock(7261636573)")
+                if pg {
+                    sqlx::query(LOCK)
                         .execute(&mut *tx)
                         .await
                         .map_err(db("lock migrations"))?;
@@ -109,12 +156,7 @@ impl Store {
                         .map_err(db("read schema_migrations"))?;
                 match applied {
                     Some((sum,)) if sum == checksum(sql) => continue,
-                    Some(_) => {
-                        return Err(StoreError::Migration(format!(
-                            "migration {} ({}) was changed after it was applied",
-                            m.version, m.description
-                        )));
-                    }
+                    Some(_) => return Err(changed(m)),
                     None => {}
                 }
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
@@ -137,13 +179,43 @@ impl Store {
                 .await
                 .map_err(db("read schema version"))?;
             if newest.unwrap_or(0) > latest_version() {
-                return Err(StoreError::Migration(format!(
-                    "the database has schema version {}, newer than this medsec ({}); use a newer medsec",
-                    newest.unwrap_or(0),
-                    latest_version()
-                )));
+                return Err(too_new(newest.unwrap_or(0)));
             }
             Ok(())
+        })
+    }
+
+    /// Whether every migration is applied, by one read: `false` when one
+    /// is pending or `schema_migrations` cannot be read (a new database;
+    /// [`Store::migrate`] then creates it or reports the error). Fails as
+    /// `migrate` would when the first migration that is not applied as
+    /// built was changed, or when the database is newer than this build.
+    async fn migrations_applied(&self) -> Result<bool> {
+        let backend = self.backend();
+        on!(self, pool => {
+            let Ok(rows) = sqlx::query_as::<_, (i64, String)>("SELECT version, checksum FROM schema_migrations")
+                .fetch_all(pool)
+                .await
+            else {
+                return Ok(false);
+            };
+            let applied: std::collections::HashMap<i64, String> = rows.into_iter().collect();
+            for m in MIGRATIONS {
+                let sql = match backend {
+                    crate::Backend::Sqlite => m.sqlite,
+                    crate::Backend::Postgres => m.postgres,
+                };
+                match applied.get(&m.version) {
+                    None => return Ok(false),
+                    Some(sum) if *sum == checksum(sql) => {}
+                    Some(_) => return Err(changed(m)),
+                }
+            }
+            let newest = applied.keys().copied().max().unwrap_or(0);
+            if newest > latest_version() {
+                return Err(too_new(newest));
+            }
+            Ok(true)
         })
     }
 
@@ -157,4 +229,97 @@ impl Store {
             Ok(v.unwrap_or(0))
         })
     }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Opening a database on both backends: migrations applied once by
+    //! concurrent openers, checked by every later open.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::OpenOptions;
+    use crate::testing::TestDb;
+
+    async fn execute(store: &Store, sql: &'static str) {
+        on!(store, pool => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        });
+    }
+
+    async fn applied(store: &Store) -> i64 {
+        on!(store, pool => {
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM schema_migrations")
+                .fetch_one(pool).await.unwrap();
+            n
+        })
+    }
+
+    async fn open_error(url: &str) -> String {
+        match Store::open(url, &OpenOptions::default()).await {
+            Ok(_) => panic!("{url} opened"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    async fn opens_apply_once_and_check(db: TestDb) {
+        // A new database, opened by four at once: each migration is
+        // applied once, and every opener gets a working store.
+        let dir = tempfile::tempdir().unwrap();
+        let url = match db.backend() {
+            crate::Backend::Sqlite => dir.path().join("new.db").display().to_string(),
+            crate::Backend::Postgres => crate::testing::postgres_url().await.unwrap(),
+        };
+        let openers: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { Store::open(&url, &OpenOptions::default()).await })
+            })
+            .collect();
+        for opener in openers {
+            let store = opener.await.unwrap().unwrap();
+            assert_eq!(store.schema_version().await.unwrap(), latest_version());
+            store.close().await;
+        }
+        let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+        assert_eq!(applied(&store).await, latest_version());
+        store.close().await;
+
+        // An applied migration whose text changed, and a database newer
+        // than this build, are refused by the open that reads them.
+        let store = &db.store;
+        execute(
+            store,
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2",
+        )
+        .await;
+        assert_eq!(
+            open_error(&db.url).await,
+            "database schema: migration 2 (assure) was changed after it was applied"
+        );
+        execute(store, "UPDATE schema_migrations SET checksum = (SELECT checksum FROM schema_migrations WHERE version = 1) WHERE version = 2").await;
+        let sum = checksum(match db.backend() {
+            crate::Backend::Sqlite => MIGRATIONS[1].sqlite,
+            crate::Backend::Postgres => MIGRATIONS[1].postgres,
+        });
+        on!(store, pool => {
+            sqlx::query("UPDATE schema_migrations SET checksum = $1 WHERE version = 2")
+                .bind(&sum).execute(pool).await.unwrap();
+        });
+        Store::open(&db.url, &OpenOptions::default())
+            .await
+            .unwrap()
+            .close()
+            .await;
+        execute(store, "INSERT INTO schema_migrations (version, description, checksum, applied_at) VALUES (100000, 'future', 'x', 0)").await;
+        assert_eq!(
+            open_error(&db.url).await,
+            format!(
+                "database schema: the database has schema version 100000, newer than this medsec ({}); use a newer medsec",
+                latest_version()
+            )
+        );
+    }
+
+    crate::both_backends!(opens_apply_once_and_check);
 }

@@ -54,6 +54,8 @@ row! {
         pub supplier: Option<String>,
         /// `YYYY-MM-DD`, when the component's supplier ends support.
         pub end_of_support: Option<String>,
+        /// The project's own package (`medsec:local`), not matched.
+        pub local: bool,
     }
 }
 
@@ -270,8 +272,8 @@ impl Store {
                 .bind(&row.released_on).bind(&row.support_until).bind(row.matched_at).bind(now.0)
                 .execute(&mut *tx).await.map_err(conflict_or("create release", "release with this version"))?;
             for c in &new.components {
-                sqlx::query("INSERT INTO release_components (release_id, idx, name, version, purl, identity, cpes, supplier, end_of_support) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                    .bind(&row.id).bind(c.idx).bind(&c.name).bind(&c.version).bind(&c.purl).bind(&c.identity).bind(&c.cpes).bind(&c.supplier).bind(&c.end_of_support)
+                sqlx::query("INSERT INTO release_components (release_id, idx, name, version, purl, identity, cpes, supplier, end_of_support, local) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                    .bind(&row.id).bind(c.idx).bind(&c.name).bind(&c.version).bind(&c.purl).bind(&c.identity).bind(&c.cpes).bind(&c.supplier).bind(&c.end_of_support).bind(c.local)
                     .execute(&mut *tx).await.map_err(db("store release component"))?;
             }
             tx.append_audit(&audit.target("release", row.id.clone()).details(serde_json::json!({"product": row.product_id, "version": row.version, "components": new.components.len()})), pg).await?;
@@ -302,7 +304,7 @@ impl Store {
         org_id: &str,
         release_id: &str,
     ) -> Result<Vec<ComponentRow>> {
-        on!(self, pool => sqlx::query_as("SELECT c.idx, c.name, c.version, c.purl, c.identity, c.cpes, c.supplier, c.end_of_support FROM release_components c JOIN releases r ON r.id = c.release_id WHERE r.org_id = $1 AND c.release_id = $2 ORDER BY c.idx")
+        on!(self, pool => sqlx::query_as("SELECT c.idx, c.name, c.version, c.purl, c.identity, c.cpes, c.supplier, c.end_of_support, c.local FROM release_components c JOIN releases r ON r.id = c.release_id WHERE r.org_id = $1 AND c.release_id = $2 ORDER BY c.idx")
             .bind(org_id).bind(release_id).fetch_all(pool).await.map_err(db("read release components")))
     }
 

@@ -2,7 +2,7 @@
 //! `MEDSEC_*` environment variables, then flags (clap reads a flag's
 //! environment variable itself, so "flag or env" arrives as one value).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -41,6 +41,8 @@ struct FileConfig {
     body_limit: Option<usize>,
     display_offset_minutes: Option<i32>,
     webhook_ca: Option<PathBuf>,
+    syslog_tls: Option<SocketAddr>,
+    ingest_bind: Option<IpAddr>,
 }
 
 /// The resolved configuration.
@@ -60,6 +62,11 @@ pub struct Config {
     pub display_offset_minutes: i32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_ca: Option<PathBuf>,
+    /// The shared syslog-over-TLS listener of watch (off when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub syslog_tls: Option<SocketAddr>,
+    /// The address the UDP and TCP log sources' listeners bind to.
+    pub ingest_bind: IpAddr,
 }
 
 const DEFAULT_DATA_DIR: &str = "medsec-data";
@@ -118,13 +125,16 @@ impl Config {
         if !(-14 * 60..=14 * 60).contains(&display_offset_minutes) {
             bail!("display_offset_minutes must be within ±840, not {display_offset_minutes}");
         }
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(medsec_server::default_listen);
         Ok(Config {
             data_dir,
             database: args.store.database.clone().or(file.database),
-            listen: args
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(medsec_server::default_listen),
+            listen,
+            syslog_tls: args.syslog_tls.or(file.syslog_tls),
+            ingest_bind: args.ingest_bind.or(file.ingest_bind).unwrap_or(listen.ip()),
             tls_cert,
             tls_key,
             hostnames: if args.hostnames.is_empty() {
@@ -151,6 +161,8 @@ impl Config {
             body_limit: None,
             display_offset_minutes: None,
             webhook_ca: None,
+            syslog_tls: None,
+            ingest_bind: None,
         };
         Config::resolve(&args)
     }

@@ -11,6 +11,7 @@ mod catalog;
 mod config;
 mod device;
 mod generate;
+mod logs;
 mod postmarket;
 mod progress;
 mod sustain;
@@ -95,6 +96,9 @@ enum Command {
     /// Webhooks: HTTPS endpoints told about new findings and shared releases.
     #[command(subcommand)]
     Webhook(postmarket::WebhookCommand),
+    /// Security logs of member hospitals (ISAC): import, search, sources.
+    #[command(subcommand)]
+    Logs(logs::LogsCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -146,6 +150,15 @@ pub struct ServeArgs {
         allow_hyphen_values = true
     )]
     pub display_offset_minutes: Option<i32>,
+    /// Listen for members' syslog over TLS (RFC 5425) here, e.g.
+    /// 0.0.0.0:6514; members are recognised by their client certificates
+    /// [default: off].
+    #[arg(long, env = "MEDSEC_SYSLOG_TLS", value_name = "ADDR")]
+    pub syslog_tls: Option<std::net::SocketAddr>,
+    /// Address the UDP and TCP log sources' listeners bind to [default:
+    /// the address of --listen].
+    #[arg(long, env = "MEDSEC_INGEST_BIND", value_name = "IP")]
+    pub ingest_bind: Option<std::net::IpAddr>,
 }
 
 #[derive(Args)]
@@ -191,10 +204,14 @@ struct VerifyArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // The server, imports and the rest use every core; the SBOM commands
+    // run their steps one after the other, and start faster without
+    // worker threads (`sbom scan` is timed against `cargo audit`).
+    let mut builder = match cli.command {
+        Command::Sbom(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -239,6 +256,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Inventory(cmd) => postmarket::run_inventory(cmd).await,
         Command::Alias(cmd) => postmarket::run_alias(cmd).await,
         Command::Webhook(cmd) => postmarket::run_webhook(cmd).await,
+        Command::Logs(cmd) => logs::run(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);
@@ -304,6 +322,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let tls =
         medsec_server::tls::load(&config.tls_source()).context("loading the TLS certificate")?;
     let state = app_state(&config, store.clone()).await?;
+    let watch_tasks = start_watch(&config, &state, &tls).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -358,9 +377,138 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         .context("serving HTTPS")?;
     sweeper.abort();
     webhooks.abort();
+    for task in watch_tasks {
+        task.abort();
+    }
     store.close().await;
     tracing::info!("medsec stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the event store (replaying its write-ahead log) and starts the
+/// log receivers, their upkeep and the daily retention; the receivers'
+/// sources come from the database and are reloaded every few seconds.
+async fn start_watch(
+    config: &Config,
+    state: &AppState,
+    tls: &medsec_server::tls::Tls,
+) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    let dir = config.data_dir.join("events");
+    let opened = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            medsec_events::EventStore::open(&dir, medsec_events::Config::default())
+        })
+        .await?
+    };
+    let events = Arc::new(opened.map_err(|e| match e {
+        medsec_events::Error::Locked { .. } => anyhow::anyhow!(
+            "the event store {} is in use by another medsec process",
+            dir.display()
+        ),
+        other => {
+            anyhow::Error::new(other).context(format!("opening the event store {}", dir.display()))
+        }
+    })?);
+    let report = events.open_report();
+    if report.replayed_events > 0 || !report.torn.is_empty() || !report.corrupt.is_empty() {
+        tracing::warn!(
+            replayed = report.replayed_events,
+            torn = report.torn.len(),
+            corrupt = report.corrupt.len(),
+            "event store recovered its write-ahead log"
+        );
+    }
+    let ingest = medsec_ingest::Ingest::new(
+        state.store.clone(),
+        Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
+        config.ingest_bind,
+    );
+    if let Err(e) = ingest.reload().await {
+        tracing::error!(error = %e, "loading log sources failed");
+    }
+    let mut tasks = vec![tokio::spawn(
+        ingest.clone().maintain(std::time::Duration::from_secs(5)),
+    )];
+    if let Some(addr) = config.syslog_tls {
+        let (certs, key) = tls_pems(config, tls)?;
+        let server = medsec_ingest::tls::server_config(certs, key, ingest.registry.clone())
+            .context("the syslog TLS configuration")?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening for syslog over TLS on {addr}"))?;
+        tracing::info!(%addr, "syslog over TLS listening");
+        tasks.push(ingest.start_tls(listener, server));
+    }
+    tasks.push(tokio::spawn(retention(state.store.clone(), events.clone())));
+    let _ = state
+        .watch
+        .set(medsec_server::watch::Watch { events, ingest });
+    Ok(tasks)
+}
+
+/// The certificate chain and key medsec serves HTTPS with, for the
+/// syslog TLS port too.
+fn tls_pems(
+    config: &Config,
+    tls: &medsec_server::tls::Tls,
+) -> Result<(
+    Vec<rustls_pki_types::CertificateDer<'static>>,
+    rustls_pki_types::PrivateKeyDer<'static>,
+)> {
+    use rustls_pki_types::pem::PemObject;
+    let key_path = match (&config.tls_cert, &config.tls_key) {
+        (Some(_), Some(key)) => key.clone(),
+        _ => config.data_dir.join("tls/key.pem"),
+    };
+    let certs = rustls_pki_types::CertificateDer::pem_file_iter(&tls.cert_path)
+        .with_context(|| format!("reading {}", tls.cert_path.display()))?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .with_context(|| format!("reading {}", tls.cert_path.display()))?;
+    let key = rustls_pki_types::PrivateKeyDer::from_pem_file(&key_path)
+        .with_context(|| format!("reading {}", key_path.display()))?;
+    Ok((certs, key))
+}
+
+/// Deletes, every hour, the days of events older than each member's
+/// retention.
+async fn retention(store: Store, events: Arc<medsec_events::EventStore>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let settings: std::collections::HashMap<String, i64> =
+            match store.retention_settings().await {
+                Ok(s) => s.into_iter().collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading retention settings failed");
+                    continue;
+                }
+            };
+        let events = events.clone();
+        let now = medsec_core::Timestamp::now().0.saturating_mul(1_000_000);
+        let deleted = tokio::task::spawn_blocking(move || {
+            events.apply_retention(now, |member| {
+                let days = settings
+                    .get(member)
+                    .copied()
+                    .unwrap_or(medsec_store::watch::DEFAULT_RETENTION_DAYS);
+                Some(std::time::Duration::from_secs(
+                    u64::try_from(days).unwrap_or(0) * 86_400,
+                ))
+            })
+        })
+        .await;
+        match deleted {
+            Ok(Ok(parts)) if !parts.is_empty() => {
+                tracing::info!(
+                    partitions = parts.len(),
+                    "events past their retention deleted"
+                )
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "applying retention failed"),
+            _ => {}
+        }
+    }
 }
 
 /// Completes on SIGTERM or Ctrl-C. The handlers are installed when this

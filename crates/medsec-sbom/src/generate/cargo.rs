@@ -14,6 +14,9 @@
 //! Cargo.lock does not tell normal from dev or build dependencies, so all
 //! are listed.
 
+mod fast;
+
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
@@ -23,27 +26,103 @@ use crate::error::Location;
 use crate::model::{Hash, HashAlg};
 use crate::util::line_column;
 
+/// A lockfile as read, by the fast reader ([`fast::read`]) or the TOML
+/// parser ([`read_toml`]), which give the same for every file the first
+/// one reads.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Lock<'a> {
+    /// `version`, with the byte offset of its value.
+    pub(super) version: Option<(i64, usize)>,
+    /// The root package (the `[root]` table of lockfiles that Cargo wrote
+    /// until 2017; later ones list it among the packages), then every
+    /// `[[package]]`.
+    pub(super) packages: Vec<Package<'a>>,
+    /// Version 1 checksums: `"checksum NAME VERSION (SOURCE)" = "HEX"`;
+    /// only string values.
+    pub(super) metadata: HashMap<Cow<'a, str>, Cow<'a, str>>,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Package<'a> {
+    pub(super) name: Cow<'a, str>,
+    /// The byte offset of the name's value, for the line of messages.
+    pub(super) name_at: usize,
+    pub(super) version: Cow<'a, str>,
+    pub(super) source: Option<Cow<'a, str>>,
+    pub(super) checksum: Option<Cow<'a, str>>,
+    pub(super) dependencies: Vec<Cow<'a, str>>,
+}
+
 #[derive(Deserialize)]
-struct Lock {
+struct TomlLock {
     version: Option<toml::Spanned<i64>>,
     #[serde(default)]
-    package: Vec<Package>,
-    /// The root package, in the `[root]` table of lockfiles that Cargo
-    /// wrote until 2017; later ones list it among the packages.
-    root: Option<Package>,
-    /// Version 1 checksums: `"checksum NAME VERSION (SOURCE)" = "HEX"`.
+    package: Vec<TomlPackage>,
+    root: Option<TomlPackage>,
     #[serde(default)]
     metadata: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Deserialize)]
-struct Package {
+struct TomlPackage {
     name: toml::Spanned<String>,
     version: String,
     source: Option<String>,
     checksum: Option<String>,
     #[serde(default)]
     dependencies: Vec<String>,
+}
+
+impl From<TomlPackage> for Package<'static> {
+    fn from(p: TomlPackage) -> Package<'static> {
+        let name_at = p.name.span().start;
+        Package {
+            name: Cow::Owned(p.name.into_inner()),
+            name_at,
+            version: Cow::Owned(p.version),
+            source: p.source.map(Cow::Owned),
+            checksum: p.checksum.map(Cow::Owned),
+            dependencies: p.dependencies.into_iter().map(Cow::Owned).collect(),
+        }
+    }
+}
+
+/// The lockfile in `text` read by the TOML parser, which reports what is
+/// wrong with a malformed one, and where.
+pub(super) fn read_toml(ctx: &Ctx<'_>, text: &str) -> Result<Lock<'static>, GenerateError> {
+    let lock: TomlLock = ctx.toml(text)?;
+    Ok(Lock {
+        version: lock.version.map(|v| (*v.get_ref(), v.span().start)),
+        packages: lock
+            .root
+            .into_iter()
+            .chain(lock.package)
+            .map(Package::from)
+            .collect(),
+        metadata: lock
+            .metadata
+            .into_iter()
+            .filter_map(|(k, v)| match v {
+                toml::Value::String(v) => Some((Cow::Owned(k), Cow::Owned(v))),
+                _ => None,
+            })
+            .collect(),
+    })
+}
+
+/// The lockfile in `text`: by the fast reader when the file is in its
+/// subset of TOML (every lockfile Cargo writes), else by the parser.
+pub(super) fn read<'a>(ctx: &Ctx<'_>, text: &'a str) -> Result<Lock<'a>, GenerateError> {
+    match fast::read(text) {
+        Some(lock) => Ok(lock),
+        None => read_toml(ctx, text),
+    }
+}
+
+/// The fast reader alone, for tests: `None` where the parser is needed.
+#[cfg(test)]
+pub(super) fn read_fast(text: &str) -> Option<Lock<'_>> {
+    fast::read(text)
 }
 
 const CRATES_IO: [&str; 2] = [
@@ -53,27 +132,27 @@ const CRATES_IO: [&str; 2] = [
 
 pub(crate) fn parse(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Found, GenerateError> {
     let text = ctx.utf8(bytes)?;
-    let lock: Lock = ctx.toml(text)?;
-    if let Some(v) = &lock.version
-        && !(1..=4).contains(v.get_ref())
+    let lock = read(ctx, text)?;
+    if let Some((version, at)) = lock.version
+        && !(1..=4).contains(&version)
     {
-        let (line, column) = line_column(text.as_bytes(), v.span().start);
+        let (line, column) = line_column(text.as_bytes(), at);
         return Err(ctx
             .error(
                 GenerateErrorKind::UnsupportedVersion,
-                format!(
-                    "lockfile version {} is not supported (versions 1 to 4 are)",
-                    v.get_ref()
-                ),
+                format!("lockfile version {version} is not supported (versions 1 to 4 are)"),
             )
             .at(Location::at(line, column)));
     }
-    let line_of = |p: &Package| line_column(text.as_bytes(), p.name.span().start).0;
+    let line_of = |p: &Package<'_>| line_column(text.as_bytes(), p.name_at).0;
 
-    let packages: Vec<&Package> = lock.root.iter().chain(&lock.package).collect();
-    let mut found = Found::default();
-    for p in &packages {
-        let name = p.name.get_ref();
+    let packages = &lock.packages;
+    let mut found = Found {
+        pkgs: Vec::with_capacity(packages.len()),
+        ..Found::default()
+    };
+    for p in packages {
+        let name: &str = &p.name;
         if name.trim().is_empty() {
             return Err(ctx.invalid_at(line_of(p), "a package without a name"));
         }
@@ -118,19 +197,16 @@ pub(crate) fn parse(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Found, GenerateError>
             qualifier.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let purl = purl("cargo", None, name, Some(&p.version), &qualifiers)
             .map_err(|e| ctx.invalid_at(line_of(p), format!("package `{name}`: {e}")))?;
-        let mut pkg = Pkg::new(purl, name.clone(), Some(p.version.clone()));
+        let mut pkg = Pkg::new(purl, name, Some(p.version.to_string()));
         pkg.local = source.is_none();
         pkg.download_location = download;
-        let checksum = p.checksum.clone().or_else(|| {
+        let checksum = p.checksum.as_deref().or_else(|| {
             let key = format!(
                 "checksum {name} {} ({})",
                 p.version,
                 source.unwrap_or_default()
             );
-            lock.metadata
-                .get(&key)
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
+            lock.metadata.get(key.as_str()).map(|v| &**v)
         });
         if let Some(sum) = checksum {
             let sum = sum.trim();
@@ -148,16 +224,16 @@ pub(crate) fn parse(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Found, GenerateError>
 
     // Every package answers to `name`, `name version` and `name version
     // (source)`; a reference must resolve to exactly one.
-    let mut keys: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut keys: HashMap<String, Vec<usize>> = HashMap::with_capacity(packages.len() * 3);
     for (i, p) in packages.iter().enumerate() {
-        let name = p.name.get_ref().as_str();
+        let name: &str = &p.name;
         keys.entry(name.to_owned()).or_default().push(i);
         keys.entry(format!("{name} {}", p.version))
             .or_default()
             .push(i);
         if let Some(s) = &p.source {
             // Git sources are referred to without their `#commit`.
-            let s = s.split_once('#').map_or(s.as_str(), |(a, _)| a);
+            let s = s.split_once('#').map_or(&**s, |(a, _)| a);
             keys.entry(format!("{name} {} ({s})", p.version))
                 .or_default()
                 .push(i);
@@ -181,7 +257,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Found, GenerateError>
                     Some(line_of(p)),
                     format!(
                         "package `{}`: dependency `{dep}` is ambiguous ({} packages); left out",
-                        p.name.get_ref(),
+                        p.name,
                         many.len()
                     ),
                 )),
@@ -189,7 +265,7 @@ pub(crate) fn parse(ctx: &Ctx<'_>, bytes: &[u8]) -> Result<Found, GenerateError>
                     Some(line_of(p)),
                     format!(
                         "package `{}`: dependency `{dep}` is not in the lockfile; left out",
-                        p.name.get_ref()
+                        p.name
                     ),
                 )),
             }

@@ -6,6 +6,7 @@
 mod assure;
 pub mod sustain;
 mod types;
+mod watch;
 
 use axum::Json;
 use axum::extract::State;
@@ -30,6 +31,7 @@ pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = assure::routes(r);
     let r = sustain::routes(r);
+    let r = watch::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -196,6 +198,7 @@ async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(assure::AssureDoc::openapi());
     doc.merge(sustain::SustainDoc::openapi());
+    doc.merge(watch::WatchDoc::openapi());
     match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();

@@ -9,6 +9,7 @@ mod auth;
 pub mod catalog;
 mod pages;
 mod sustain;
+mod watch;
 
 use std::collections::BTreeMap;
 
@@ -36,6 +37,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = catalog::routes(r);
     let r = assure::routes(r);
     let r = sustain::routes(r);
+    let r = watch::routes(r);
     account::routes(r)
 }
 
@@ -58,6 +60,8 @@ pub struct Nav {
     pub sees_reviews: bool,
     /// Hospitals keep device inventories.
     pub is_hospital: bool,
+    /// The ISAC and its member hospitals see the log sources (watch).
+    pub sees_watch: bool,
     /// Organisation settings (webhooks).
     pub manages_org: bool,
     /// Unread notifications of the organisation.
@@ -175,6 +179,7 @@ pub async fn page(
             is_manufacturer: actor.org.kind == OrgKind::Manufacturer,
             sees_reviews: matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator),
             is_hospital: actor.org.kind == OrgKind::Hospital,
+            sees_watch: matches!(actor.org.kind, OrgKind::Hospital | OrgKind::Isac),
             manages_org: actor.has(Permission::ManageOrgSettings),
             unread: state
                 .store

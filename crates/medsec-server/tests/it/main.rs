@@ -13,6 +13,7 @@ mod interop;
 mod isolation;
 mod pages;
 mod sustain;
+mod watch;
 
 use api::*;
 use assure::*;
@@ -24,6 +25,7 @@ use interop::*;
 use isolation::*;
 use pages::*;
 use sustain::*;
+use watch::*;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +50,7 @@ pub struct TestApp {
     pub specs: Vec<RouteSpec>,
     pub clock: Arc<ManualClock>,
     pub db: TestDb,
+    _events_dir: tempfile::TempDir,
 }
 
 /// A response with its body read.
@@ -94,6 +97,19 @@ impl TestApp {
         let state = AppState::new(db.store.clone(), clock.clone(), ServerConfig::new(dir))
             .await
             .unwrap();
+        // Watch: a real event store and the receivers over it.
+        let events_dir = tempfile::tempdir().unwrap();
+        let events = Arc::new(
+            medsec_events::EventStore::open(events_dir.path(), Default::default()).unwrap(),
+        );
+        let ingest = medsec_ingest::Ingest::new(
+            db.store.clone(),
+            Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
+            std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        );
+        let _ = state
+            .watch
+            .set(medsec_server::watch::Watch { events, ingest });
         let app = medsec_server::build(state.clone());
         TestApp {
             state,
@@ -101,6 +117,7 @@ impl TestApp {
             specs: app.specs,
             clock,
             db,
+            _events_dir: events_dir,
         }
     }
 
@@ -452,4 +469,6 @@ medsec_store::both_backends!(
     checklist_json_passes_its_schema,
     sustain_api_and_pages,
     webhooks_are_signed_and_retried,
+    watch_sources_api,
+    watch_ingest_search_export,
 );

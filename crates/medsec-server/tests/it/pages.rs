@@ -80,7 +80,8 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 .replace("{device_id}", &assure.device)
                 .replace("{checklist_id}", &assure.checklist)
                 .replace("{submission_id}", &assure.submission)
-                .replace("{release_id}", &sustain.release);
+                .replace("{release_id}", &sustain.release)
+                .replace("{source_id}", &sustain.source);
             let premarket = [
                 "/devices",
                 "/checklists",

@@ -48,6 +48,8 @@ pub struct SustainSample {
     pub rule: String,
     pub webhook: String,
     pub device: String,
+    /// A log source of the hospital (watch).
+    pub source: String,
 }
 
 pub async fn sustain_sample_in(
@@ -130,12 +132,44 @@ pub async fn sustain_sample_in(
     )
     .await
     .unwrap();
+    let source = app
+        .state
+        .store
+        .create_log_source(
+            &medsec_store::watch::NewLogSource {
+                member_id: hospital.to_owned(),
+                name: format!("{marker} firewall"),
+                transport: medsec_store::watch::Transport::Http,
+                port: None,
+                format: "auto".into(),
+                credential: Some(medsec_server::watch::token_hash(&format!("{marker}-token"))),
+                silent_after: 600,
+            },
+            "test",
+            Timestamp::now(),
+            medsec_store::AuditEntry {
+                at: Timestamp::now(),
+                org_id: None,
+                actor_id: None,
+                actor: "test".into(),
+                source: "test".into(),
+                action: medsec_core::audit::Action::LogSourceCreated,
+                outcome: medsec_core::audit::Outcome::Success,
+                target_kind: "",
+                target_id: None,
+                details: serde_json::json!({}),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
     SustainSample {
         release,
         vex,
         rule: rule.id,
         webhook: hook.id,
         device: device.id,
+        source,
     }
 }
 

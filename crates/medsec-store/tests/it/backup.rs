@@ -31,6 +31,66 @@ async fn populate(s: &Store) {
     )
     .await
     .unwrap();
+    // Watch: a source with counts and a sample, a decoder, a member's own
+    // masking rule next to the seeded ones (one of them turned off).
+    let (member, _) = org_with_user(s, "Gamma", Role::Editor).await;
+    let now = Timestamp::now();
+    let src = s
+        .create_log_source(
+            &medsec_store::watch::NewLogSource {
+                member_id: member.id.clone(),
+                name: "fw".into(),
+                transport: medsec_store::watch::Transport::Tcp,
+                port: Some(20514),
+                format: "auto".into(),
+                credential: None,
+                silent_after: 600,
+            },
+            "admin",
+            now,
+            entry(Action::LogSourceCreated),
+        )
+        .await
+        .unwrap();
+    s.record_ingest(&[medsec_store::watch::IngestDelta {
+        source_id: src.id.clone(),
+        member_id: member.id.clone(),
+        day: "2026-11-26".into(),
+        events: 5,
+        bytes: 500,
+        last_event_at: Some(now.0),
+        ..Default::default()
+    }])
+    .await
+    .unwrap();
+    s.save_decoder(
+        "secui",
+        "name = \"secui\"",
+        "admin",
+        now,
+        entry(Action::DecoderSaved),
+    )
+    .await
+    .unwrap();
+    s.add_masking_rule(
+        &medsec_store::watch::NewMaskingRule {
+            member_id: Some(&member.id),
+            name: "환자번호",
+            kind: "pattern",
+            pattern: Some(r"P\d{8}"),
+        },
+        "admin",
+        now,
+        entry(Action::MaskingRuleChanged),
+    )
+    .await
+    .unwrap();
+    s.set_masking_rule_enabled("builtin-phone", false, entry(Action::MaskingRuleChanged))
+        .await
+        .unwrap();
+    s.set_retention_days(&member.id, 90, entry(Action::RetentionChanged))
+        .await
+        .unwrap();
 }
 
 async fn round_trip_into(source: TestDb, target: TestDb) {
@@ -38,8 +98,8 @@ async fn round_trip_into(source: TestDb, target: TestDb) {
     populate(&source.store).await;
     let file = dir.path().join("medsec.backup");
     let summary = source.store.backup(&file, |_, _| {}).await.unwrap();
-    assert_eq!(summary.tables["users"], 3);
-    assert_eq!(summary.tables["organizations"], 3);
+    assert_eq!(summary.tables["users"], 4);
+    assert_eq!(summary.tables["organizations"], 4);
     assert!(summary.tables["audit_log"] >= 6);
 
     let mut seen = Vec::new();

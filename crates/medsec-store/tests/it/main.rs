@@ -8,6 +8,7 @@ mod backup;
 mod feeds;
 mod releases;
 mod tenancy;
+mod watch;
 
 use medsec_core::audit::{Action, Outcome};
 use medsec_core::{OrgKind, Role, Timestamp};

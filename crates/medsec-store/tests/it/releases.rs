@@ -21,6 +21,7 @@ fn component(idx: i64, name: &str, version: &str) -> ComponentRow {
         cpes: "[]".into(),
         supplier: None,
         end_of_support: None,
+        local: false,
     }
 }
 

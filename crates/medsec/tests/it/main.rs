@@ -7,6 +7,7 @@ mod generate;
 mod https;
 mod postmarket;
 mod scan;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

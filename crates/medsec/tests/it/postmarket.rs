@@ -688,3 +688,86 @@ fn an_import_rematches_only_the_releases_it_concerns() {
     let out = env.ok(&["feeds", "import", feeds.to_str().unwrap()]);
     assert!(out.contains("re-matched 0 releases"), "{out}");
 }
+
+/// A release built from a lock file keeps its own packages apart: a
+/// crates.io advisory for a crate of the same name as a workspace member
+/// matches neither the first match nor the re-match of the stored release.
+#[test]
+fn a_lock_files_own_packages_stay_unmatched_after_a_rematch() {
+    let env = Env::new();
+    let lock = env.root.join("Cargo.lock");
+    std::fs::write(
+        &lock,
+        r#"version = 3
+
+[[package]]
+name = "imageproc"
+version = "0.1.0"
+dependencies = ["smallvec"]
+
+[[package]]
+name = "smallvec"
+version = "1.6.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "fe0f37c9e8f3c5a4a66ad655a93c74daac4ad00c5b4ad4cf0a6e6a9e8ab8a9d1"
+"#,
+    )
+    .unwrap();
+    let feeds = env.root.join("feeds");
+    let advisory = |id: &str, name: &str, fixed: &str| {
+        format!(
+            r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":{{"ecosystem":"crates.io","name":"{name}"}},"ranges":[{{"type":"SEMVER","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+        )
+    };
+    std::fs::write(
+        feeds.join("crates.jsonl"),
+        format!(
+            "{}\n{}\n",
+            advisory("RUSTSEC-2099-0001", "imageproc", "9.0.0"),
+            advisory("RUSTSEC-2099-0002", "smallvec", "1.6.1")
+        ),
+    )
+    .unwrap();
+    env.ok(&["feeds", "import", feeds.to_str().unwrap()]);
+    env.ok(&[
+        "release",
+        "add",
+        "--org",
+        "메드시큐",
+        "--product",
+        "영상 게이트웨이",
+        "--version",
+        "1.0",
+        "--sbom",
+        lock.to_str().unwrap(),
+    ]);
+    let show = [
+        "release",
+        "show",
+        "--org",
+        "메드시큐",
+        "--product",
+        "영상 게이트웨이",
+        "--version",
+        "1.0",
+    ];
+    let first = env.ok(&show);
+    assert!(first.contains("RUSTSEC-2099-0002"), "{first}");
+    assert!(!first.contains("RUSTSEC-2099-0001"), "{first}");
+    // Both advisories are corrected: the release is re-matched from its
+    // stored components, and the workspace member is still not a crate.
+    std::fs::write(
+        feeds.join("crates.jsonl"),
+        format!(
+            "{}\n{}\n",
+            advisory("RUSTSEC-2099-0001", "imageproc", "9.0.1"),
+            advisory("RUSTSEC-2099-0002", "smallvec", "1.6.2")
+        ),
+    )
+    .unwrap();
+    let out = env.ok(&["feeds", "import", feeds.to_str().unwrap()]);
+    assert!(out.contains("re-matched 1 releases"), "{out}");
+    let again = env.ok(&show);
+    assert!(again.contains("RUSTSEC-2099-0002"), "{again}");
+    assert!(!again.contains("RUSTSEC-2099-0001"), "{again}");
+}

@@ -1,0 +1,449 @@
+//! Writing a segment: events arrive sorted by `(@timestamp, id)`, fill
+//! blocks that are compressed and written as they fill, and the indexes
+//! grow in memory until [`SegmentWriter::finish`] writes them, the footer
+//! and the trailer, syncs the file and renames it into place.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use medsec_logs::{Event, EventId, Value};
+
+use super::block::{self, Aux, FieldColumn, RawCol, Shapes};
+use super::{
+    BlockMeta, ColRef, FieldCol, MAGIC, MAX_KEY_BYTES, Segment, SegmentMeta, TRAILER_MAGIC,
+    TermIndex,
+};
+use crate::cache::FrameCache;
+use crate::codec::{self, Enc};
+use crate::error::{Error, Result};
+use crate::partition::Day;
+use crate::text;
+
+/// Index chunks are cut when their encoding reaches this size.
+const CHUNK_BYTES: usize = 16 << 10;
+
+/// A field is indexed in a segment while its (value, block) pairs stay
+/// at most half the events, or this many.
+const MIN_INDEXED_PAIRS: usize = 64;
+
+pub(crate) struct SegmentWriter {
+    tmp_path: PathBuf,
+    final_path: PathBuf,
+    file: BufWriter<File>,
+    offset: u64,
+    level: i32,
+    block_events: usize,
+    seq: u64,
+    member: String,
+    day: Day,
+    replaces: Vec<u64>,
+    fields: Vec<String>,
+    field_ids: HashMap<String, u32>,
+    pending: Vec<Event>,
+    pending_ids_derived: Vec<bool>,
+    blocks: Vec<BlockMeta>,
+    tokens: HashMap<String, Vec<u32>>,
+    /// Per field id: its value index, or `None` once it has too many pairs.
+    field_terms: Vec<Option<HashMap<String, Vec<u32>>>>,
+    field_pairs: Vec<usize>,
+    /// `(first 64 bits of the id, block)`.
+    ids: Vec<(u64, u32)>,
+    events: u64,
+    raw_bytes: u64,
+    min_ts: i64,
+    max_ts: i64,
+    last: Option<(i64, EventId)>,
+    cache: Arc<FrameCache>,
+}
+
+/// The file name of segment `seq`.
+pub(crate) fn file_name(seq: u64) -> String {
+    format!("{seq:016x}.seg")
+}
+
+/// Syncs a directory, so that a rename or a new entry in it is durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("sync directory", dir, e))
+}
+
+impl SegmentWriter {
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        dir: &Path,
+        seq: u64,
+        member: &str,
+        day: Day,
+        replaces: Vec<u64>,
+        level: i32,
+        block_events: usize,
+        cache: Arc<FrameCache>,
+    ) -> Result<SegmentWriter> {
+        if !dir.exists() {
+            fs::create_dir_all(dir).map_err(|e| Error::io("create partition directory", dir, e))?;
+            // The new directory entries must be durable before the rename
+            // of the segment into them is.
+            let mut d = dir.parent();
+            for _ in 0..2 {
+                if let Some(p) = d {
+                    sync_dir(p)?;
+                    d = p.parent();
+                }
+            }
+        }
+        let final_path = dir.join(file_name(seq));
+        let tmp_path = dir.join(format!("{}.tmp", file_name(seq)));
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp_path)
+            .map_err(|e| Error::io("create segment", &tmp_path, e))?;
+        let mut w = SegmentWriter {
+            tmp_path,
+            final_path,
+            file: BufWriter::with_capacity(1 << 20, file),
+            offset: 0,
+            level,
+            block_events: block_events.max(1),
+            seq,
+            member: member.to_owned(),
+            day,
+            replaces,
+            fields: Vec::new(),
+            field_ids: HashMap::new(),
+            pending: Vec::new(),
+            pending_ids_derived: Vec::new(),
+            blocks: Vec::new(),
+            tokens: HashMap::new(),
+            field_terms: Vec::new(),
+            field_pairs: Vec::new(),
+            ids: Vec::new(),
+            events: 0,
+            raw_bytes: 0,
+            min_ts: i64::MAX,
+            max_ts: i64::MIN,
+            last: None,
+            cache,
+        };
+        w.write(MAGIC)?;
+        Ok(w)
+    }
+
+    fn write(&mut self, b: &[u8]) -> Result<()> {
+        self.file
+            .write_all(b)
+            .map_err(|e| Error::io("write segment", &self.tmp_path, e))?;
+        self.offset += b.len() as u64;
+        Ok(())
+    }
+
+    fn frame(&mut self, data: &[u8]) -> Result<ColRef> {
+        let compressed = zstd::bulk::compress(data, self.level)
+            .map_err(|e| Error::io("compress segment frame", &self.tmp_path, e))?;
+        let col = ColRef {
+            offset: self.offset,
+            len: u32::try_from(compressed.len()).unwrap_or(u32::MAX),
+            raw_len: u32::try_from(data.len()).unwrap_or(u32::MAX),
+            crc: crc32fast::hash(&compressed),
+        };
+        self.write(&compressed)?;
+        Ok(col)
+    }
+
+    /// Adds the next event; events come in `(@timestamp, id)` order, each
+    /// id once.
+    pub fn push(&mut self, ev: Event) -> Result<()> {
+        let key = (ev.timestamp, ev.id);
+        debug_assert!(
+            self.last.is_none_or(|l| l < key),
+            "segment events out of order"
+        );
+        self.last = Some(key);
+        let derived = EventId::of(&ev.member, &ev.source, ev.raw.as_bytes()) == ev.id;
+        self.pending_ids_derived.push(derived);
+        self.pending.push(ev);
+        if self.pending.len() >= self.block_events {
+            self.end_block()?;
+        }
+        Ok(())
+    }
+
+    fn field_id(&mut self, name: &str) -> u32 {
+        if let Some(id) = self.field_ids.get(name) {
+            return *id;
+        }
+        let id = self.fields.len() as u32;
+        self.fields.push(name.to_owned());
+        self.field_ids.insert(name.to_owned(), id);
+        self.field_terms.push(Some(HashMap::new()));
+        self.field_pairs.push(0);
+        id
+    }
+
+    fn end_block(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let events = std::mem::take(&mut self.pending);
+        let derived = std::mem::take(&mut self.pending_ids_derived);
+        let b = self.blocks.len() as u32;
+        let n = events.len();
+
+        let ts: Vec<i64> = events.iter().map(|e| e.timestamp).collect();
+        let mut sources: Vec<String> = Vec::new();
+        let mut source_codes: HashMap<&str, u32> = HashMap::new();
+        let mut layouts: Vec<Vec<(u32, u8)>> = Vec::new();
+        let mut layout_codes: HashMap<Vec<(u32, u8)>, u32> = HashMap::new();
+        let mut shapes = Shapes::default();
+        let mut values: Vec<Vec<&Value>> = Vec::new();
+        let mut aux = Aux::default();
+        let mut raws: Vec<&str> = Vec::with_capacity(n);
+        let mut raw_bytes = 0u64;
+
+        // Field ids first, so that `values` can be indexed by them.
+        for ev in &events {
+            for (name, _) in ev.fields.iter() {
+                self.field_id(name);
+            }
+        }
+        values.resize_with(self.fields.len(), Vec::new);
+
+        for (i, ev) in events.iter().enumerate() {
+            let s = match source_codes.get(ev.source.as_str()) {
+                Some(s) => *s,
+                None => {
+                    let s = sources.len() as u32;
+                    sources.push(ev.source.clone());
+                    source_codes.insert(&ev.source, s);
+                    s
+                }
+            };
+            shapes.sources.push(s);
+            let layout: Vec<(u32, u8)> = ev
+                .fields
+                .iter()
+                .map(|(name, v)| {
+                    (
+                        self.field_ids.get(name).copied().unwrap_or(0),
+                        codec::tag_of(v),
+                    )
+                })
+                .collect();
+            for ((f, _), (_, v)) in layout.iter().zip(ev.fields.iter()) {
+                if let Some(col) = values.get_mut(*f as usize) {
+                    col.push(v);
+                }
+            }
+            let code = match layout_codes.get(&layout) {
+                Some(c) => *c,
+                None => {
+                    let c = layouts.len() as u32;
+                    layouts.push(layout.clone());
+                    layout_codes.insert(layout, c);
+                    c
+                }
+            };
+            shapes.codes.push(code);
+            aux.received.push(ev.received);
+            if !derived.get(i).copied().unwrap_or(false) {
+                aux.explicit.push((i as u32, ev.id));
+            }
+            raws.push(&ev.raw);
+            raw_bytes += ev.raw.len() as u64;
+            self.ids.push((block::fingerprint(&ev.id, 64), b));
+            text::tokens(&ev.raw, |tok, class| {
+                text::index_terms(tok, class, |term| {
+                    add_term(&mut self.tokens, term, b);
+                });
+            });
+        }
+        shapes.layouts = layouts;
+
+        let mut field_cols = Vec::new();
+        for (f, vals) in values.iter().enumerate() {
+            if vals.is_empty() {
+                continue;
+            }
+            let mut zone: Option<(i64, i64)> = None;
+            let mut only_int = true;
+            for v in vals {
+                match v {
+                    Value::Int(i) => {
+                        zone = Some(zone.map_or((*i, *i), |(lo, hi)| (lo.min(*i), hi.max(*i))));
+                    }
+                    _ => only_int = false,
+                }
+            }
+            if let Some(Some(terms)) = self.field_terms.get_mut(f) {
+                let mut added = 0;
+                for v in vals {
+                    let t = v.to_text();
+                    added += usize::from(add_term(terms, text::cut(&t, MAX_KEY_BYTES), b));
+                }
+                if let Some(p) = self.field_pairs.get_mut(f) {
+                    *p += added;
+                }
+            }
+            field_cols.push((
+                f as u32,
+                FieldColumn::encode(vals.iter().copied()),
+                zone,
+                only_int,
+            ));
+        }
+        let total_events = self.events as usize + n;
+        for (f, pairs) in self.field_pairs.iter().enumerate() {
+            if *pairs > (total_events / 2).max(MIN_INDEXED_PAIRS)
+                && let Some(slot) = self.field_terms.get_mut(f)
+            {
+                *slot = None;
+            }
+        }
+
+        let ts_col = self.frame(&block::encode_ts(&ts))?;
+        let shape_col = self.frame(&shapes.encode())?;
+        let aux_col = self.frame(&aux.encode(&ts))?;
+        let raw_col = self.frame(&RawCol::encode(&raws))?;
+        let mut fields = Vec::with_capacity(field_cols.len());
+        for (field, data, int_zone, only_int) in field_cols {
+            let col = self.frame(&data)?;
+            fields.push(FieldCol {
+                field,
+                col,
+                int_zone,
+                only_int,
+            });
+        }
+        let min_ts = ts.first().copied().unwrap_or(0);
+        let max_ts = ts.last().copied().unwrap_or(0);
+        self.min_ts = self.min_ts.min(min_ts);
+        self.max_ts = self.max_ts.max(max_ts);
+        self.events += n as u64;
+        self.raw_bytes += raw_bytes;
+        self.blocks.push(BlockMeta {
+            count: n as u32,
+            min_ts,
+            max_ts,
+            ts: ts_col,
+            shape: shape_col,
+            aux: aux_col,
+            raw: raw_col,
+            fields,
+            sources,
+            raw_bytes,
+        });
+        Ok(())
+    }
+
+    fn write_terms(&mut self, map: HashMap<String, Vec<u32>>) -> Result<TermIndex> {
+        let mut entries: Vec<(String, Vec<u32>)> = map.into_iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut index = TermIndex::default();
+        let mut start = 0;
+        let mut size = 0;
+        for i in 0..entries.len() {
+            size += entries[i].0.len() + 2 + entries[i].1.len() * 2;
+            if size >= CHUNK_BYTES || i + 1 == entries.len() {
+                let chunk: Vec<(&str, &[u32])> = entries[start..=i]
+                    .iter()
+                    .map(|(t, b)| (t.as_str(), b.as_slice()))
+                    .collect();
+                let data = block::encode_chunk(&chunk);
+                let col = self.frame(&data)?;
+                index.chunks.push((entries[start].0.clone(), col));
+                start = i + 1;
+                size = 0;
+            }
+        }
+        Ok(index)
+    }
+
+    /// Writes the indexes and the footer, syncs, and renames the file into
+    /// place. Returns the open segment (`None` if it has no events).
+    pub fn finish(mut self) -> Result<Option<Segment>> {
+        self.end_block()?;
+        if self.events == 0 {
+            drop(self.file);
+            let _ = fs::remove_file(&self.tmp_path);
+            return Ok(None);
+        }
+        let tokens = std::mem::take(&mut self.tokens);
+        let tokens = self.write_terms(tokens)?;
+        let mut field_index = Vec::new();
+        let field_terms = std::mem::take(&mut self.field_terms);
+        for (f, terms) in field_terms.into_iter().enumerate() {
+            let pairs = self.field_pairs.get(f).copied().unwrap_or(0);
+            if let Some(terms) = terms
+                && pairs <= (self.events as usize / 2).max(MIN_INDEXED_PAIRS)
+            {
+                let index = self.write_terms(terms)?;
+                field_index.push((f as u32, index));
+            }
+        }
+        let mut ids = std::mem::take(&mut self.ids);
+        let bits = block::fingerprint_bits(ids.len());
+        for (fp, _) in ids.iter_mut() {
+            *fp >>= 64 - bits;
+        }
+        ids.sort_unstable();
+        let nblocks = self.blocks.len();
+        let ids = self.frame(&block::encode_id_table(&ids, bits, nblocks))?;
+        let meta = SegmentMeta {
+            seq: self.seq,
+            member: self.member.clone(),
+            day: self.day,
+            replaces: std::mem::take(&mut self.replaces),
+            level: self.level,
+            events: self.events,
+            raw_bytes: self.raw_bytes,
+            min_ts: self.min_ts,
+            max_ts: self.max_ts,
+            fields: std::mem::take(&mut self.fields),
+            blocks: std::mem::take(&mut self.blocks),
+            tokens,
+            field_index,
+            ids,
+        };
+        let footer = self.frame(&meta.encode())?;
+        let mut t = Enc::new();
+        t.u64(footer.offset);
+        t.u32(footer.len);
+        t.u32(footer.raw_len);
+        t.u32(footer.crc);
+        t.raw(TRAILER_MAGIC);
+        self.write(&t.buf)?;
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| Error::io("write segment", &self.tmp_path, e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| Error::io("sync segment", &self.tmp_path, e))?;
+        drop(file);
+        fs::rename(&self.tmp_path, &self.final_path)
+            .map_err(|e| Error::io("rename segment", &self.final_path, e))?;
+        if let Some(dir) = self.final_path.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(Some(Segment::open(&self.final_path, self.cache.clone())?))
+    }
+}
+
+/// Adds block `b` to a term's blocks; whether it was new for the term.
+fn add_term(map: &mut HashMap<String, Vec<u32>>, term: &str, b: u32) -> bool {
+    match map.get_mut(term) {
+        Some(v) if v.last() == Some(&b) => false,
+        Some(v) => {
+            v.push(b);
+            true
+        }
+        None => {
+            map.insert(term.to_owned(), vec![b]);
+            true
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Per-source counters the receivers bump on every message, and the
+//! flusher that turns them into the store's per-day counts (billing and
+//! health) and keeps error samples for the analyst.
+//!
+//! Counting is a few relaxed atomic adds on the hot path; the store sees
+//! deltas every few seconds, so a crash loses at most the last interval's
+//! counts, never events.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use medsec_core::Timestamp;
+use medsec_store::Store;
+use medsec_store::watch::{IngestDelta, IngestErrorRow};
+use tokio::sync::mpsc;
+
+/// What happened to the messages of one source since the process started.
+#[derive(Debug, Default)]
+pub struct SourceCounters {
+    pub events: AtomicU64,
+    pub bytes: AtomicU64,
+    /// Messages stored with a payload the decoder could not read.
+    pub parse_errors: AtomicU64,
+    /// Messages not stored: unreadable framing, oversized, UDP overflow.
+    pub dropped: AtomicU64,
+    pub connections: AtomicI64,
+    /// Milliseconds since the epoch of the newest stored event.
+    pub last_event_ms: AtomicI64,
+}
+
+impl SourceCounters {
+    pub fn stored(&self, events: u64, bytes: u64, now_ms: i64) {
+        self.events.fetch_add(events, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.last_event_ms.fetch_max(now_ms, Ordering::Relaxed);
+    }
+}
+
+/// A sample of a message that was rejected or could not be decoded.
+#[derive(Clone, Debug)]
+pub struct ErrorSample {
+    pub source_id: String,
+    pub member_id: String,
+    pub at_ms: i64,
+    pub kind: &'static str,
+    pub message: String,
+    pub sample: String,
+}
+
+/// The longest sample kept, in characters.
+pub const SAMPLE_CHARS: usize = 512;
+
+/// The counters of every source, by source id.
+#[derive(Clone)]
+pub struct Counters {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    by_source: Mutex<HashMap<String, (String, Arc<SourceCounters>)>>,
+    samples: mpsc::Sender<ErrorSample>,
+    samples_rx: Mutex<Option<mpsc::Receiver<ErrorSample>>>,
+    /// Samples dropped because the queue to the store was full.
+    samples_lost: AtomicU64,
+}
+
+impl Default for Counters {
+    fn default() -> Counters {
+        Counters::new()
+    }
+}
+
+impl Counters {
+    pub fn new() -> Counters {
+        let (tx, rx) = mpsc::channel(256);
+        Counters {
+            inner: Arc::new(Inner {
+                by_source: Mutex::new(HashMap::new()),
+                samples: tx,
+                samples_rx: Mutex::new(Some(rx)),
+                samples_lost: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The counters of a source (created on first use).
+    pub fn source(&self, source_id: &str, member_id: &str) -> Arc<SourceCounters> {
+        let mut map = self
+            .inner
+            .by_source
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.entry(source_id.to_owned())
+            .or_insert_with(|| (member_id.to_owned(), Arc::new(SourceCounters::default())))
+            .1
+            .clone()
+    }
+
+    /// Every source's counters: `(source id, member id, counters)`.
+    pub fn all(&self) -> Vec<(String, String, Arc<SourceCounters>)> {
+        let map = self
+            .inner
+            .by_source
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let mut all: Vec<_> = map
+            .iter()
+            .map(|(s, (m, c))| (s.clone(), m.clone(), c.clone()))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// Queues a sample for the store; never blocks a receiver (a full
+    /// queue drops the sample and counts it).
+    pub fn sample(&self, sample: ErrorSample) {
+        if self.inner.samples.try_send(sample).is_err() {
+            self.inner.samples_lost.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    pub fn samples_lost(&self) -> u64 {
+        self.inner.samples_lost.load(Ordering::Relaxed)
+    }
+
+    /// The flusher: the first caller gets the samples queue.
+    pub fn flusher(&self) -> Flusher {
+        let rx = self
+            .inner
+            .samples_rx
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        Flusher {
+            counters: self.clone(),
+            last: HashMap::new(),
+            samples: rx,
+        }
+    }
+}
+
+/// A message cut to [`SAMPLE_CHARS`] characters, invalid UTF-8 replaced.
+pub fn sample_text(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    match text.char_indices().nth(SAMPLE_CHARS) {
+        Some((at, _)) => text.get(..at).unwrap_or_default().to_owned() + "…",
+        None => text.into_owned(),
+    }
+}
+
+/// Turns counters into per-day deltas in the store.
+pub struct Flusher {
+    counters: Counters,
+    /// The values written so far, per source: events, bytes, parse errors,
+    /// drops.
+    last: HashMap<String, [u64; 4]>,
+    samples: Option<mpsc::Receiver<ErrorSample>>,
+}
+
+/// The Korean calendar day (UTC+9) of a time, as the event store's
+/// partitions and the billing count days.
+pub fn day(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000) + KST_SECONDS)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| "1970-01-01".to_owned())
+}
+
+/// Korea Standard Time, seconds east of UTC.
+pub const KST_SECONDS: i64 = 9 * 3600;
+
+impl Flusher {
+    /// Writes what changed since the last flush (counted on `now`'s
+    /// Korean day) and the queued error samples.
+    pub async fn flush(&mut self, store: &Store, now: Timestamp) -> medsec_store::Result<()> {
+        let mut deltas = Vec::new();
+        for (source, member, c) in self.counters.all() {
+            let current = [
+                c.events.load(Ordering::Relaxed),
+                c.bytes.load(Ordering::Relaxed),
+                c.parse_errors.load(Ordering::Relaxed),
+                c.dropped.load(Ordering::Relaxed),
+            ];
+            let last = self.last.get(&source).copied().unwrap_or_default();
+            if current == last {
+                continue;
+            }
+            let d =
+                |i: usize| i64::try_from(current[i].saturating_sub(last[i])).unwrap_or(i64::MAX);
+            let last_ms = c.last_event_ms.load(Ordering::Relaxed);
+            deltas.push((
+                source.clone(),
+                current,
+                IngestDelta {
+                    source_id: source,
+                    member_id: member,
+                    day: day(now.0),
+                    events: d(0),
+                    bytes: d(1),
+                    parse_errors: d(2),
+                    dropped: d(3),
+                    last_event_at: (last_ms > 0).then_some(last_ms),
+                },
+            ));
+        }
+        if !deltas.is_empty() {
+            let rows: Vec<IngestDelta> = deltas.iter().map(|(_, _, d)| d.clone()).collect();
+            store.record_ingest(&rows).await?;
+            for (source, current, _) in deltas {
+                self.last.insert(source, current);
+            }
+        }
+        if let Some(rx) = &mut self.samples {
+            while let Ok(s) = rx.try_recv() {
+                store
+                    .add_ingest_error(&IngestErrorRow {
+                        id: medsec_core::new_id(),
+                        source_id: s.source_id,
+                        member_id: s.member_id,
+                        at: s.at_ms,
+                        kind: s.kind.to_owned(),
+                        message: s.message,
+                        sample: s.sample,
+                    })
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
