@@ -816,3 +816,7 @@ watch-no-events = No events match.
 watch-message = Message
 watch-raw = Raw message
 watch-next-page = Next page
+watch-search = Log search
+watch-sources = Log sources
+field-invalid_time = Enter a time in RFC 3339, such as 2026-11-26T09:00:00+09:00.
+field-not_before_to = The start must be before the end.

@@ -816,3 +816,7 @@ watch-no-events = 일치하는 이벤트가 없습니다.
 watch-message = 메시지
 watch-raw = 원본 메시지
 watch-next-page = 다음 페이지
+watch-search = 로그 검색
+watch-sources = 로그 수집원
+field-invalid_time = 2026-11-26T09:00:00+09:00 같은 RFC 3339 시각을 입력하세요.
+field-not_before_to = 시작이 끝보다 앞서야 합니다.
