@@ -58,8 +58,13 @@
 //! (the last hour, day, week or all days, ending anywhere in the data)
 //! and a random scope (all members, as an ISAC analyst, or one, as a
 //! hospital), first page of 100 with the exact total and a 100-bucket
-//! histogram, after 20 warm-up queries. A second set runs after the
-//! segment files were dropped from the operating system's cache.
+//! histogram, after 20 warm-up queries. Before the queries 100,000 more
+//! events over the last six hours of the data are appended and left in
+//! the in-memory tail, as in steady operation, so searches read segments
+//! and tail. A second set runs after the segment files were dropped from
+//! the operating system's cache. Each set waits (up to ten minutes) for
+//! the machine's load average to fall below 0.5 and reports the CPU that
+//! other processes used meanwhile.
 //!
 //! ```text
 //! events-bench [--events N] [--days D] [--members M] [--queries Q]
@@ -360,11 +365,24 @@ struct Generator {
     rng: Rng,
     n: u64,
     total: u64,
+    start: i64,
     span: i64,
 }
 
 impl Generator {
     fn new(data: &Path, members: usize, total: u64, days: i64) -> Generator {
+        Generator::with(data, members, total, START, days * DAY, 5)
+    }
+
+    /// `total` events over `span` from `start`, from generator seed `seed`.
+    fn with(
+        data: &Path,
+        members: usize,
+        total: u64,
+        start: i64,
+        span: i64,
+        seed: u64,
+    ) -> Generator {
         let read = |kind: Kind, file: &str| -> Vec<Line> {
             let path = data.join("logs/loghub").join(file);
             let text = std::fs::read_to_string(&path)
@@ -376,7 +394,7 @@ impl Generator {
             read(Kind::Linux, "Linux/Linux_2k.log"),
             read(Kind::Apache, "Apache/Apache_2k.log"),
         ];
-        let mut rng = Rng(5);
+        let mut rng = Rng(seed);
         let mut acc = 0.0;
         let weights = (0..members)
             .map(|i| {
@@ -401,7 +419,8 @@ impl Generator {
             rng,
             n: 0,
             total,
-            span: days * DAY,
+            start,
+            span,
         }
     }
 
@@ -429,7 +448,7 @@ impl Generator {
         };
         // Syslog and Apache error log times have whole seconds, and the
         // parsers take the event's time from the message.
-        let ts = START + ((i as i128 * self.span as i128) / self.total.max(1) as i128) as i64;
+        let ts = self.start + ((i as i128 * self.span as i128) / self.total.max(1) as i128) as i64;
         let ts = ts - ts.rem_euclid(SECOND);
         let member = &self.members[m];
         let host = format!("{member}-{}", line.host);
@@ -562,6 +581,42 @@ fn cpu_seconds() -> f64 {
     let f: Vec<&str> = after.split_whitespace().collect();
     let t = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
     (t(11) + t(12)) / 100.0
+}
+
+/// The machine's CPU time in use (all processes), in clock ticks.
+fn machine_busy() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    // user, nice, system, irq, softirq, steal
+    [0, 1, 2, 5, 6, 7]
+        .iter()
+        .map(|i| f.get(*i).copied().unwrap_or(0.0))
+        .sum::<f64>()
+        / 100.0
+}
+
+fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().and_then(|x| x.parse().ok()))
+        .unwrap_or(0.0)
+}
+
+/// Waits (up to `max`) until the one-minute load average is below 0.5, so
+/// that others' work does not count as ours; returns the load.
+fn wait_idle(max: Duration) -> f64 {
+    let t = Instant::now();
+    while loadavg() >= 0.5 && t.elapsed() < max {
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    loadavg()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -864,6 +919,8 @@ fn main() {
             batches.push(batch);
         }
         let queue = Arc::new(std::sync::Mutex::new(batches));
+        let load = wait_idle(Duration::from_secs(600));
+        let busy0 = machine_busy();
         let cpu0 = cpu_seconds();
         let c0 = store.counters();
         let t = Instant::now();
@@ -886,6 +943,7 @@ fn main() {
         }
         let alone_secs = t.elapsed().as_secs_f64();
         let alone_cpu = cpu_seconds() - cpu0;
+        let alone_other = (machine_busy() - busy0 - alone_cpu).max(0.0);
         let c1 = store.counters();
 
         // The rest: one generator thread feeds the appenders through a
@@ -967,6 +1025,10 @@ fn main() {
             100.0 * alone_cpu / alone_secs
         );
         println!(
+            "| … machine | load average {load:.2} before; other processes used {:.0} % of one core meanwhile |",
+            100.0 * alone_other / alone_secs
+        );
+        println!(
             "| … group commits | {} commits (each one write + fdatasync) for {} batches: {:.1} batches a commit |",
             c1.commits - c0.commits,
             c1.batches - c0.batches,
@@ -1040,15 +1102,19 @@ fn main() {
             .ok()
             .and_then(|r| r.parse().ok())
             .unwrap_or(20);
+        let cpu0 = cpu_seconds();
+        let mut best = f64::MAX;
         for _ in 0..repeat {
             let t = Instant::now();
             let r = store.search(&req).unwrap();
-            eprintln!(
-                "{q}: {:.1} ms, {} matches",
-                t.elapsed().as_secs_f64() * 1000.0,
-                r.total
-            );
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            best = best.min(ms);
+            eprintln!("{q}: {ms:.1} ms, {} matches", r.total);
         }
+        eprintln!(
+            "{q}: best {best:.1} ms, CPU {:.1} ms a search",
+            (cpu_seconds() - cpu0) * 1000.0 / repeat as f64
+        );
         return;
     }
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -1062,16 +1128,62 @@ fn main() {
             100.0 * store.disk_usage().unwrap() as f64 / raw_bytes.max(1) as f64
         );
     }
+    // As in steady operation, recent events wait in the tail: 100,000
+    // more over the last six hours of the data (another seed), not
+    // flushed, so every search also reads the tail.
+    let mut recent = Generator::with(
+        &data,
+        a.members,
+        100_000,
+        START + a.days * DAY - 6 * HOUR,
+        6 * HOUR,
+        6,
+    );
+    let mut tail_added = 0;
+    for _ in 0..100 {
+        let batch: Vec<Event> = (0..1000).map(|_| recent.next()).collect();
+        tail_added += store.append(batch).unwrap().stored;
+    }
+    println!();
+    println!(
+        "{tail_added} recent events appended before the queries; the tail holds {} events",
+        store.memory().tail_events
+    );
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     let mut rng = Rng(7);
+    let ncpu = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let mut cpu_note = Vec::new();
+    let mut measured = |name: &str, f: &mut dyn FnMut() -> Timing| -> Timing {
+        let load = wait_idle(Duration::from_secs(600));
+        let (t0, own0, all0) = (Instant::now(), cpu_seconds(), machine_busy());
+        let r = f();
+        let secs = t0.elapsed().as_secs_f64();
+        let own = cpu_seconds() - own0;
+        let other = (machine_busy() - all0 - own).max(0.0);
+        cpu_note.push(format!(
+            "{name}: load average {load:.2} before; CPU events-bench {:.0} %, others {:.0} % (of {} cores)",
+            100.0 * own / secs,
+            100.0 * other / secs,
+            ncpu
+        ));
+        r
+    };
     run_queries(&store, &mut rng, &seen, a.members, a.days, 20, false);
     run_queries(&store, &mut rng, &seen, a.members, a.days, 20, true);
-    let field = run_queries(&store, &mut rng, &seen, a.members, a.days, a.queries, false);
-    let text = run_queries(&store, &mut rng, &seen, a.members, a.days, a.queries, true);
+    let field = measured("field", &mut || {
+        run_queries(&store, &mut rng, &seen, a.members, a.days, a.queries, false)
+    });
+    let text = measured("full text", &mut || {
+        run_queries(&store, &mut rng, &seen, a.members, a.days, a.queries, true)
+    });
     drop_cache(&dir.join("data"));
-    let field_cold = run_queries(&store, &mut rng, &seen, a.members, a.days, 50, false);
+    let field_cold = measured("field, cold", &mut || {
+        run_queries(&store, &mut rng, &seen, a.members, a.days, 50, false)
+    });
     drop_cache(&dir.join("data"));
-    let text_cold = run_queries(&store, &mut rng, &seen, a.members, a.days, 50, true);
+    let text_cold = measured("full text, cold", &mut || {
+        run_queries(&store, &mut rng, &seen, a.members, a.days, 50, true)
+    });
     println!();
     println!(
         "### Search: first page of 100, newest first, with exact total and a 100-bucket histogram"
@@ -1102,6 +1214,10 @@ fn main() {
         "| full text, page cache dropped before the set | {} | |",
         describe(&text_cold)
     );
+    println!();
+    for n in &cpu_note {
+        println!("- {n}");
+    }
 
     // Export rate: NDJSON of one member's whole range.
     let t = Instant::now();

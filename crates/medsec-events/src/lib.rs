@@ -39,15 +39,36 @@
 //! ```
 //!
 //! Days are calendar days at `Config::utc_offset_seconds` (KST by
-//! default), so a Korean day is one partition. The segment format is
-//! described in the `segment` module; in short: blocks of 4,096 events
-//! sorted by time, each column a zstd frame with a CRC-32; an index of
-//! full-text terms and one of field values, both mapping to blocks; a
-//! table of id fingerprints; a footer with per-block time ranges.
+//! default), so a Korean day is one partition. A segment holds blocks of
+//! 4,096 events sorted by `(@timestamp, id)`, each column a zstd frame
+//! with a CRC-32 (timestamps as deltas in their common unit, layouts and
+//! dictionary codes at fixed widths, raw messages as one frame); an index
+//! of full-text terms and one of field values, both mapping to blocks; a
+//! Golomb-Rice-coded table of id fingerprints; a footer with per-block
+//! time ranges and integer zones. Ids that `EventId::of(member, source,
+//! raw)` reproduces (nothing was masked) are not stored but recomputed.
+//! Segment and log writes go to a temporary name, are synced and renamed,
+//! so a crash leaves either the old or the new state, which opening
+//! completes: unfinished segments are removed, a compaction's inputs that
+//! its output names as replaced are removed, a partition with a deletion
+//! tombstone is removed.
 //!
 //! Retention ([`EventStore::apply_retention`]) deletes whole partitions
 //! older than a member's retention; [`EventStore::stats`] gives events
 //! and bytes per member and day for billing.
+//!
+//! # Memory
+//!
+//! Bounded by [`Config`]: the append queue (events and bytes); the tail
+//! (a tail is frozen for flushing once it reaches its bound in events or
+//! bytes, a second one fills meanwhile, and when that one is full too the
+//! writer waits, so appenders wait: at most two tails, each at most the
+//! bound plus one commit group, which the queue bounds); a segment being
+//! written (one block of events and the segment's indexes); the
+//! deduplication cache and the frame cache (decompressed index chunks and
+//! small columns; raw messages are never cached); and a search's decoded
+//! blocks (one per segment it is merging). The integration test
+//! `memory_stays_bounded_under_load` checks the queue and tail bounds.
 //!
 //! # Searching
 //!
@@ -56,8 +77,15 @@
 //! hospital's search cannot forget to limit itself to its own id), a
 //! page size, a [`Cursor`] and an optional histogram bucket width. It
 //! answers the page (newest first), the exact total, the histogram and the
-//! next cursor. [`EventStore::export`] iterates over every match, oldest
-//! or newest first, for [`CsvWriter`] and [`NdjsonWriter`].
+//! next cursor. It counts on `Config::search_threads` threads: per
+//! segment in range, the indexes pick the blocks that may match, and
+//! each of those is evaluated exactly, column by column (field conditions
+//! on dictionary codes, full text with a byte matcher on the lower-cased
+//! raw messages and the tokenizer for non-ASCII ones). The page is then
+//! merged newest first from the blocks that matched and from the tail,
+//! decoding only the events it returns. [`EventStore::export`] iterates
+//! over every match, oldest or newest first, for [`CsvWriter`] and
+//! [`NdjsonWriter`].
 //!
 //! # Query language
 //!

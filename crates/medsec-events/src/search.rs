@@ -312,8 +312,7 @@ impl EventStore {
             vec![work()]
         } else {
             std::thread::scope(|sc| {
-                #[allow(clippy::needless_borrows_for_generic_args)]
-                let handles: Vec<_> = (0..threads).map(|_| sc.spawn(&work)).collect();
+                let handles: Vec<_> = (0..threads).map(|_| sc.spawn(work)).collect();
                 handles
                     .into_iter()
                     .map(|h| {
@@ -349,7 +348,7 @@ impl EventStore {
         for (_, chunks) in &snap.tail {
             for chunk in chunks {
                 for ev in chunk.iter() {
-                    if range.contains(ev.timestamp) && root.eval(&EventCtx::new(ev)) {
+                    if range.contains(ev.timestamp) && root.eval_fast(&EventCtx::new(ev)) {
                         add(ev.timestamp, 1, &mut hist);
                         tail_hits.push(ev.clone());
                     }
@@ -429,7 +428,10 @@ impl EventStore {
                     .map(|(b, _)| b as u32)
                     .collect();
                 if !blocks.is_empty() {
-                    merger.add_segment(rdr, blocks);
+                    // A fresh reader, which opens the file only when the
+                    // merge reaches the segment.
+                    drop(rdr);
+                    merger.add_segment(seg.reader()?, blocks);
                 }
             }
         }
@@ -439,7 +441,9 @@ impl EventStore {
                 hits.extend(
                     chunk
                         .iter()
-                        .filter(|ev| range.contains(ev.timestamp) && root.eval(&EventCtx::new(ev)))
+                        .filter(|ev| {
+                            range.contains(ev.timestamp) && root.eval_fast(&EventCtx::new(ev))
+                        })
                         .cloned(),
                 );
             }
@@ -471,6 +475,39 @@ impl Counted {
     fn bucket(&self, ts: i64) -> Option<usize> {
         self.buckets
             .map(|(from, width)| ((i128::from(ts) - i128::from(from)) / i128::from(width)) as usize)
+    }
+
+    /// Adds the matches of a block (its timestamps ascending) without a
+    /// division per event: the bucket moves forward with the time.
+    /// Returns the number added.
+    fn add_sorted(&mut self, ts: &[i64], hits: &[bool]) -> u64 {
+        let mut n = 0u64;
+        let Some((from, width)) = self.buckets else {
+            n = hits.iter().filter(|h| **h).count() as u64;
+            self.total += n;
+            return n;
+        };
+        let mut bucket: Option<(usize, i128)> = None;
+        for (t, hit) in ts.iter().zip(hits) {
+            if !*hit {
+                continue;
+            }
+            let t128 = i128::from(*t);
+            let i = match bucket {
+                Some((i, end)) if t128 < end => i,
+                _ => {
+                    let i = (t128 - i128::from(from)) / i128::from(width);
+                    bucket = Some((i as usize, i128::from(from) + (i + 1) * i128::from(width)));
+                    i as usize
+                }
+            };
+            if let Some(c) = self.hist.as_mut().and_then(|h| h.get_mut(i)) {
+                *c += 1;
+            }
+            n += 1;
+        }
+        self.total += n;
+        n
     }
 
     fn add(&mut self, ts: i64, n: u64) {
@@ -520,21 +557,20 @@ fn count_segment(
         }
         let mut be = BlockEval::new(rdr.clone(), b)?;
         be.keep_raw = keep_raw;
-        let mask: Vec<bool> = be.ts.iter().map(|t| range.contains(*t)).collect();
+        let mask: Vec<bool> = if inside {
+            vec![true; be.n]
+        } else {
+            be.ts.iter().map(|t| range.contains(*t)).collect()
+        };
         let m = be.eval(root, &mask)?;
-        let mut any = false;
-        for (hit, ts) in m.iter().zip(&be.ts) {
-            if *hit {
-                any = true;
-                c.add(*ts, 1);
-            }
-        }
-        if any {
+        if c.add_sorted(&be.ts, &m) > 0 {
             blocks.push(b as u32);
         }
     }
     if !blocks.is_empty() {
-        c.matched.push((rdr, blocks));
+        // A fresh reader: this one's file closes now, the page pass opens
+        // it again only if it reads the segment.
+        c.matched.push((seg.reader()?, blocks));
     }
     Ok(())
 }
@@ -1073,8 +1109,9 @@ impl BlockEval {
         };
         // ASCII messages are matched on bytes; others (where Unicode
         // lower-casing can even produce ASCII letters) are tokenized.
+        let all_ascii = lower.is_ascii();
         let ascii: Vec<bool> = (0..n)
-            .map(|i| mask.get(i).copied().unwrap_or(false) && msg(i).is_ascii())
+            .map(|i| mask.get(i).copied().unwrap_or(false) && (all_ascii || msg(i).is_ascii()))
             .collect();
         let words: Option<Vec<&[u8]>> = t
             .tokens()
@@ -1092,7 +1129,7 @@ impl BlockEval {
                     continue;
                 }
                 let (s, _) = raw.span(i);
-                if phrase_at(msg(i), at - s, words) {
+                if text::phrase_at(msg(i), at - s, words) {
                     out[i] = true;
                 }
             }
@@ -1104,8 +1141,11 @@ impl BlockEval {
         let prefix = prefix
             .as_ref()
             .map(|p| memchr::memmem::Finder::new(p.as_bytes()));
-        #[allow(clippy::needless_range_loop)]
-        for i in 0..n {
+        if words.is_some() && all_ascii {
+            // Every message was decided by the byte matcher.
+            return Ok(out);
+        }
+        for (i, slot) in out.iter_mut().enumerate() {
             if !mask.get(i).copied().unwrap_or(false) {
                 continue;
             }
@@ -1116,7 +1156,7 @@ impl BlockEval {
             if is_ascii && prefix.as_ref().is_some_and(|f| f.find(msg(i)).is_none()) {
                 continue;
             }
-            out[i] = t.matches_tokens(&text::token_list(raw.get(i)));
+            *slot = t.matches_tokens(&text::token_list(raw.get(i)));
         }
         Ok(out)
     }
@@ -1150,31 +1190,6 @@ impl BlockEval {
             &meta.fields,
         ))
     }
-}
-
-/// Whether the ASCII words occur as consecutive tokens of the
-/// (lower-cased, ASCII) message, the first at byte `at`.
-fn phrase_at(msg: &[u8], at: usize, words: &[&[u8]]) -> bool {
-    let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-    if at > 0 && word(msg.get(at - 1)) {
-        return false;
-    }
-    let mut p = at;
-    for (k, w) in words.iter().enumerate() {
-        if k > 0 {
-            while p < msg.len() && !word(msg.get(p)) {
-                p += 1;
-            }
-        }
-        if !msg.get(p..).is_some_and(|rest| rest.starts_with(w)) {
-            return false;
-        }
-        p += w.len();
-        if word(msg.get(p)) {
-            return false;
-        }
-    }
-    true
 }
 
 /// A heap entry: the timestamp of a source's next event, or the time
@@ -1218,14 +1233,13 @@ struct Current {
     at: usize,
 }
 
-#[allow(clippy::large_enum_variant)]
 enum Source {
     Seg {
         rdr: SegReader,
         /// Candidate blocks in the order they are read.
         blocks: Vec<u32>,
         next: usize,
-        cur: Option<Current>,
+        cur: Option<Box<Current>>,
     },
     Events(VecDeque<Event>),
 }
@@ -1320,13 +1334,19 @@ impl Merger {
             }
             None => None,
         };
-        if let Some((ts, bound)) = entry {
-            self.heap.push(Item {
+        match entry {
+            Some((ts, bound)) => self.heap.push(Item {
                 ts,
                 src,
                 bound,
                 desc,
-            });
+            }),
+            // An exhausted source lets go of its segment (and its file).
+            None => {
+                if let Some(slot) = self.srcs.get_mut(src) {
+                    *slot = Source::Events(VecDeque::new());
+                }
+            }
         }
     }
 
@@ -1368,11 +1388,11 @@ impl Merger {
             positions.reverse();
         }
         if !positions.is_empty() {
-            *cur = Some(Current {
+            *cur = Some(Box::new(Current {
                 be,
                 positions,
                 at: 0,
-            });
+            }));
         }
         Ok(())
     }

@@ -24,7 +24,7 @@ use crate::partition::{Day, PartKey, member_dir, member_of_dir};
 use crate::queue::{Queue, Request};
 use crate::search::{self, MemberScope};
 use crate::segment::block::{self, RawCol, Shapes};
-use crate::segment::write::{SegmentWriter, sync_dir};
+use crate::segment::write::{SegmentWriter, WriteOptions, sync_dir};
 use crate::segment::{self as seg, Segment};
 use crate::tail::{self, Tail};
 use crate::ticket::{Completer, Ticket, ticket};
@@ -49,8 +49,10 @@ const FORMAT_LINE: &str = "medsec-events 1";
 /// - the tail: when the active tail reaches `tail_max_events` events or
 ///   `tail_max_bytes` (estimated) bytes, it is frozen and flushed to
 ///   segments; a second tail fills while the first is flushed, and the
-///   writer waits (so appenders wait) if that one fills too — at most
-///   twice the bound;
+///   writer waits (so appenders wait) if that one fills too — at most two
+///   tails, each at most the bound plus one commit group (bounded by the
+///   queue); the flush copies one event at a time into the segment being
+///   written;
 /// - a segment being written keeps its indexes in memory, at most
 ///   `segment_max_events` events' worth (about 60 bytes an event);
 /// - the deduplication cache keeps id tables of recently written
@@ -484,6 +486,11 @@ impl EventStore {
             }
         }
         let wal = Wal::create(&wal_dir, (last_wal + 1).max(checkpoint).max(1))?;
+        if active.events == 0 {
+            // Nothing waits in the log: the older files can go now rather
+            // than at the next flush.
+            wal::checkpoint(&wal_dir, wal.seq())?;
+        }
 
         let inner = Arc::new(Inner {
             root,
@@ -1265,14 +1272,14 @@ impl DedupCache {
             return Ok(t.clone());
         }
         let t = Arc::new(seg.reader()?.id_table()?);
-        self.bytes += t.entries.len() * 12;
+        self.bytes += t.entries.len() * 16;
         self.tables.insert(seg.meta.seq, (t.clone(), tick));
         while self.bytes > self.max_bytes && self.tables.len() > 1 {
             let Some((&oldest, _)) = self.tables.iter().min_by_key(|(_, (_, used))| *used) else {
                 break;
             };
             if let Some((t, _)) = self.tables.remove(&oldest) {
-                self.bytes -= t.entries.len() * 12;
+                self.bytes -= t.entries.len() * 16;
             }
         }
         Ok(t)
@@ -1394,7 +1401,9 @@ fn flush_job(
         if done.contains_key(key) {
             continue;
         }
-        let mut events: Vec<Event> = part.chunks.iter().flat_map(|c| c.iter().cloned()).collect();
+        // Sorted references, so that the events are copied one at a time
+        // into the writer's block rather than all at once.
+        let mut events: Vec<&Event> = part.chunks.iter().flat_map(|c| c.iter()).collect();
         events.sort_unstable_by_key(|e| (e.timestamp, e.id));
         let mut written = Vec::new();
         for chunk in events.chunks(inner.config.segment_max_events.max(1)) {
@@ -1402,15 +1411,16 @@ fn flush_job(
             let mut w = SegmentWriter::create(
                 &inner.partition_dir(key),
                 seq,
-                &key.member,
-                key.day,
+                key,
                 Vec::new(),
-                inner.config.flush_level,
-                inner.config.block_events,
-                inner.cache.clone(),
+                WriteOptions {
+                    level: inner.config.flush_level,
+                    block_events: inner.config.block_events,
+                    cache: inner.cache.clone(),
+                },
             )?;
             for ev in chunk {
-                w.push(ev.clone())?;
+                w.push((*ev).clone())?;
             }
             if let Some(s) = w.finish()? {
                 written.push(Arc::new(s));
@@ -1461,12 +1471,13 @@ fn compact_partition(inner: &Inner, key: &PartKey) -> Result<CompactReport> {
     let mut w = SegmentWriter::create(
         &inner.partition_dir(key),
         seq,
-        &key.member,
-        key.day,
+        key,
         inputs.iter().map(|s| s.meta.seq).collect(),
-        inner.config.compact_level,
-        inner.config.block_events,
-        inner.cache.clone(),
+        WriteOptions {
+            level: inner.config.compact_level,
+            block_events: inner.config.block_events,
+            cache: inner.cache.clone(),
+        },
     )?;
     let mut last: Option<(i64, EventId)> = None;
     for ev in search::merge_all(&inputs)? {

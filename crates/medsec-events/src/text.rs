@@ -167,6 +167,44 @@ pub(crate) fn phrase_matches(query: &[(String, Class)], message: &[(String, Clas
     })
 }
 
+/// Whether the ASCII words occur as consecutive tokens of the
+/// (lower-cased, ASCII) message, the first at byte `at`.
+pub(crate) fn phrase_at(msg: &[u8], at: usize, words: &[&[u8]]) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    if at > 0 && word(msg.get(at - 1)) {
+        return false;
+    }
+    let mut p = at;
+    for (k, w) in words.iter().enumerate() {
+        if k > 0 {
+            while p < msg.len() && !word(msg.get(p)) {
+                p += 1;
+            }
+        }
+        if !msg.get(p..).is_some_and(|rest| rest.starts_with(w)) {
+            return false;
+        }
+        p += w.len();
+        if word(msg.get(p)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether an ASCII message has the ASCII words as consecutive tokens,
+/// without tokenizing it; `None` when the byte matcher does not apply
+/// (non-ASCII message or query token).
+pub(crate) fn ascii_phrase_matches(query: &[(String, Class)], message: &str) -> Option<bool> {
+    if !message.is_ascii() || !query.iter().all(|(q, c)| *c == Class::Word && q.is_ascii()) {
+        return None;
+    }
+    let words: Vec<&[u8]> = query.iter().map(|(q, _)| q.as_bytes()).collect();
+    let first = words.first()?;
+    let lower = message.as_bytes().to_ascii_lowercase();
+    Some(memchr::memmem::find_iter(&lower, first).any(|at| phrase_at(&lower, at, &words)))
+}
+
 /// One element of a wildcard pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GlobPart {

@@ -132,6 +132,10 @@ impl Wal {
         })
     }
 
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
     /// Moves on to the next log file; returns its number.
     pub fn rotate(&mut self) -> Result<u64> {
         let next = Wal::create(&self.dir, self.seq + 1)?;

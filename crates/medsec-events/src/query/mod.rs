@@ -440,6 +440,22 @@ impl<'a> EventCtx<'a> {
 }
 
 impl Node {
+    /// The same as [`Node::eval`] with full text matched on bytes where
+    /// that is exact (ASCII), for the tail of a search; `eval` stays the
+    /// plain reference the indexed search is tested against.
+    pub(crate) fn eval_fast(&self, ctx: &EventCtx<'_>) -> bool {
+        match self {
+            Node::Text(t) => t
+                .tokens()
+                .and_then(|q| text::ascii_phrase_matches(q, &ctx.event.raw))
+                .unwrap_or_else(|| t.matches_tokens(ctx.tokens())),
+            Node::And(items) => items.iter().all(|n| n.eval_fast(ctx)),
+            Node::Or(items) => items.iter().any(|n| n.eval_fast(ctx)),
+            Node::Not(inner) => !inner.eval_fast(ctx),
+            other => other.eval(ctx),
+        }
+    }
+
     pub(crate) fn eval(&self, ctx: &EventCtx<'_>) -> bool {
         match self {
             Node::All => true,

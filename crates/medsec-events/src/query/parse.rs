@@ -82,6 +82,7 @@ impl Parser {
     fn found(&self) -> String {
         match self.peek() {
             None => "the end of the query".to_owned(),
+            Some(c) if c.is_whitespace() => "a space".to_owned(),
             Some(_) => {
                 let word: String = self.chars[self.i..]
                     .iter()

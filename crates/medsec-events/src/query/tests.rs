@@ -216,3 +216,32 @@ fn evaluation() {
     check_match(&format!("_id:{}", ev.id), &ev, true);
     check_match("_id:0123", &ev, false);
 }
+
+/// The error messages shown in `docs/search.md`.
+#[test]
+fn documented_errors() {
+    for (query, message) in [
+        (
+            "(event.action:deny",
+            "query column 19: expected `)` to close the `(` at column 1, found the end of the query",
+        ),
+        (
+            "user.name: root",
+            "query column 11: expected a value after `user.name:`, found a space",
+        ),
+        (
+            "port:[1 2]",
+            "query column 9: expected `TO` between the bounds of the range, found `2]`",
+        ),
+        (
+            "\"unfinished",
+            "query column 12: expected a closing `\"` for the quote at column 1, found the end of the query",
+        ),
+    ] {
+        assert_eq!(
+            Query::parse(query).unwrap_err().to_string(),
+            message,
+            "{query}"
+        );
+    }
+}

@@ -57,11 +57,25 @@ pub(crate) fn decode_ts(buf: &[u8], count: usize) -> DResult<Vec<i64>> {
     }
     let bytes = d.take((count - 1).saturating_mul(width))?;
     out.push(prev);
-    for chunk in bytes.chunks_exact(width) {
-        let mut a = [0u8; 8];
-        a[..width].copy_from_slice(chunk);
-        prev = prev.wrapping_add(u64::from_le_bytes(a).wrapping_mul(unit) as i64);
+    // One loop per width, so that each is a tight loop without a copy
+    // per element.
+    let mut add = |delta: u64| {
+        prev = prev.wrapping_add(delta.wrapping_mul(unit) as i64);
         out.push(prev);
+    };
+    match width {
+        1 => bytes.iter().for_each(|b| add(u64::from(*b))),
+        2 => bytes
+            .chunks_exact(2)
+            .for_each(|c| add(u64::from(u16::from_le_bytes([c[0], c[1]])))),
+        4 => bytes
+            .chunks_exact(4)
+            .for_each(|c| add(u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]])))),
+        _ => bytes.chunks_exact(8).for_each(|c| {
+            add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]))
+        }),
     }
     Ok(out)
 }
@@ -233,8 +247,8 @@ impl Aux {
 }
 
 /// The raw messages of a block: the messages one after another, then
-/// their lengths (varints), then the messages' total length (u32), so
-/// that the decompressed frame becomes the text without a copy.
+/// their lengths (at a fixed width), then the messages' total length
+/// (u32), so that the decompressed frame becomes the text without a copy.
 #[derive(Debug, Default)]
 pub(crate) struct RawCol {
     text: String,
@@ -248,9 +262,9 @@ impl RawCol {
             e.raw(r.as_bytes());
         }
         let total = e.buf.len();
-        for r in raws {
-            e.var(r.len() as u64);
-        }
+        let lengths: Vec<u32> = raws.iter().map(|r| r.len() as u32).collect();
+        let max = lengths.iter().max().copied().unwrap_or(0) as usize;
+        put_codes(&mut e, &lengths, code_width(max + 1));
         e.u32(u32::try_from(total).unwrap_or(u32::MAX));
         e.buf
     }
@@ -273,8 +287,8 @@ impl RawCol {
         let mut d = Dec::new(lengths);
         let mut ends = Vec::with_capacity(count);
         let mut end = 0usize;
-        for _ in 0..count {
-            end = end.saturating_add(d.len(MAX_LEN)?);
+        for len in get_codes(&mut d, count, MAX_LEN + 1)? {
+            end = end.saturating_add(len as usize);
             ends.push(end);
         }
         if end != total || !d.is_empty() {
@@ -476,39 +490,32 @@ impl FieldColumn {
         }
         let absent = holds(None);
         let has = shapes.layouts_with(f);
-        let width = usize::from(d.u8()?);
-        let present = shapes
-            .codes
-            .iter()
-            .filter(|c| has.get(**c as usize).copied().unwrap_or(false))
-            .count();
-        let bytes = d.take(present.saturating_mul(width))?;
-        let code = |k: usize| -> usize {
-            match width {
-                1 => bytes.get(k).map_or(usize::MAX, |b| usize::from(*b)),
-                2 => bytes.get(2 * k..2 * k + 2).map_or(usize::MAX, |c| {
-                    usize::from(u16::from_le_bytes([c[0], c[1]]))
-                }),
-                _ => bytes.get(4 * k..4 * k + 4).map_or(usize::MAX, |c| {
-                    u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize
-                }),
-            }
+        let present = if has.iter().all(|h| *h) {
+            shapes.codes.len()
+        } else {
+            shapes
+                .codes
+                .iter()
+                .filter(|c| has.get(**c as usize).copied().unwrap_or(false))
+                .count()
         };
-        let mut k = 0;
-        let out = shapes
+        let codes = get_codes(&mut d, present, n)?;
+        let value = |c: u32| dict.get(c as usize).copied().unwrap_or(false);
+        if present == shapes.codes.len() {
+            return Ok(codes.into_iter().map(value).collect());
+        }
+        let mut next = codes.into_iter();
+        Ok(shapes
             .codes
             .iter()
             .map(|layout| {
                 if has.get(*layout as usize).copied().unwrap_or(false) {
-                    let c = code(k);
-                    k += 1;
-                    dict.get(c).copied().unwrap_or(false)
+                    next.next().is_some_and(value)
                 } else {
                     absent
                 }
             })
-            .collect();
-        Ok(out)
+            .collect())
     }
 
     fn lookup(&self, code: u32) -> Option<&Value> {

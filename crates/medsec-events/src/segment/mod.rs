@@ -19,19 +19,24 @@
 //! Every frame is listed in the footer with its offset, compressed and
 //! raw length and the CRC-32 of its compressed bytes, which is checked on
 //! every read. A block holds up to `block_events` events (4,096 by
-//! default); its columns:
+//! default); its columns are laid out for decoding in tight loops:
 //!
-//! - **ts**: the first `@timestamp`, then ascending deltas (varints);
+//! - **ts**: the first `@timestamp`, the greatest common divisor of the
+//!   deltas (a second for syslog times), then the deltas in that unit at a
+//!   fixed width (one byte for events seconds apart);
 //! - **shape**: the block's distinct field layouts (ordered field ids and
-//!   value types) and, per event, its layout and its source (an index
-//!   into the block's source list in the footer);
-//! - **aux**: `event.ingested` as a delta to `@timestamp`, and the ids
-//!   that cannot be derived: an event whose id is
+//!   value types), then per event its layout and its source (an index
+//!   into the block's source list in the footer), one fixed-width code
+//!   each;
+//! - **aux**: `event.ingested` as a zigzag varint delta to `@timestamp`,
+//!   and the ids that cannot be derived: an event whose id is
 //!   `EventId::of(member, source, raw)` (the raw message was stored as
 //!   received) stores no id, as the id is recomputed on read;
-//! - **raw**: the message lengths, then the messages;
-//! - one column per field: the values of the events that have the field,
-//!   strings through a per-column dictionary.
+//! - **raw**: the messages one after another, their lengths at a fixed
+//!   width, the total length;
+//! - one column per field, over the events that have it: either every
+//!   value through a dictionary with fixed-width codes (when values
+//!   repeat), or strings through a dictionary and other values inline.
 //!
 //! The footer also keeps, per block, its event count and time range, its
 //! sources, and per field the minimum and maximum of its integer values.
@@ -39,14 +44,17 @@
 //! # Indexes
 //!
 //! - **Tokens**: every full-text index term (see [`crate::text`]) with the
-//!   blocks it occurs in, sorted, in chunks of about 16 KiB; the footer
-//!   keeps each chunk's first term, so a lookup reads one chunk.
+//!   blocks it occurs in, sorted and front-coded, in chunks of about
+//!   16 KiB; the footer keeps each chunk's first term, so a lookup reads
+//!   one chunk.
 //! - **Fields**: per field, the text of each value (cut to 128 bytes)
 //!   with its blocks, in the same chunks. A field whose (value, block)
 //!   pairs exceed half the segment's events (ports, counters) is not
 //!   indexed in that segment; queries on it read its columns.
-//! - **Ids**: the first four bytes of every event id with its block,
-//!   sorted, for deduplication and `_id:` queries.
+//! - **Ids**: for every event a fingerprint of its id (twelve bits more
+//!   than it takes to number the segment's events) with its block, sorted,
+//!   the fingerprints Golomb-Rice-coded and the blocks bit-packed; used to
+//!   deduplicate appends and for `_id:` queries.
 
 pub(crate) mod block;
 pub(crate) mod write;
@@ -468,12 +476,12 @@ impl Segment {
         self.obsolete.store(true, Ordering::Release);
     }
 
-    /// Opens the file for reading frames.
+    /// A reader of the segment's frames; the file is opened on the first
+    /// read that misses the frame cache.
     pub fn reader(self: &Arc<Segment>) -> Result<SegReader> {
-        let file = File::open(&self.path).map_err(|e| Error::io("open segment", &self.path, e))?;
         Ok(SegReader {
             seg: self.clone(),
-            file: Arc::new(file),
+            file: Arc::new(std::sync::Mutex::new(None)),
         })
     }
 }
@@ -557,20 +565,37 @@ fn read_frame(
     Ok(out)
 }
 
-/// A segment with its file open, for one search or one compaction.
+/// A segment with its file, opened when first needed and closed when the
+/// last clone of the reader goes (so that a search over many partitions
+/// holds few files open).
 #[derive(Clone)]
 pub(crate) struct SegReader {
     pub seg: Arc<Segment>,
-    file: Arc<File>,
+    file: Arc<std::sync::Mutex<Option<Arc<File>>>>,
 }
 
 /// A set of block numbers of one segment.
 pub(crate) type Blocks = Vec<u32>;
 
 impl SegReader {
+    fn file(&self) -> Result<Arc<File>> {
+        let mut slot = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(f) = slot.as_ref() {
+            return Ok(f.clone());
+        }
+        let f = Arc::new(
+            File::open(&self.seg.path).map_err(|e| Error::io("open segment", &self.seg.path, e))?,
+        );
+        *slot = Some(f.clone());
+        Ok(f)
+    }
+
     /// A frame, decompressed, through the store's frame cache.
     pub fn frame(&self, col: &ColRef, what: &'static str) -> Result<Arc<Vec<u8>>> {
-        let load = || read_frame(&self.file, &self.seg.path, col, self.seg.file_len, what);
+        let load = || read_frame(&*self.file()?, &self.seg.path, col, self.seg.file_len, what);
         self.seg
             .cache
             .get_or_load(self.seg.meta.seq, col.offset, load)
@@ -579,7 +604,7 @@ impl SegReader {
     /// A frame, decompressed, not cached: raw messages, which are most of
     /// the bytes and which a search reads few of.
     pub fn frame_owned(&self, col: &ColRef, what: &'static str) -> Result<Vec<u8>> {
-        read_frame(&self.file, &self.seg.path, col, self.seg.file_len, what)
+        read_frame(&*self.file()?, &self.seg.path, col, self.seg.file_len, what)
     }
 
     pub fn corrupt(&self, what: &'static str, col: &ColRef, e: DecodeError) -> Error {

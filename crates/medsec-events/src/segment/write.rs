@@ -19,7 +19,7 @@ use super::{
 use crate::cache::FrameCache;
 use crate::codec::{self, Enc};
 use crate::error::{Error, Result};
-use crate::partition::Day;
+use crate::partition::{Day, PartKey};
 use crate::text;
 
 /// Index chunks are cut when their encoding reaches this size.
@@ -59,6 +59,15 @@ pub(crate) struct SegmentWriter {
     cache: Arc<FrameCache>,
 }
 
+/// How a segment is written.
+pub(crate) struct WriteOptions {
+    /// The zstd level.
+    pub level: i32,
+    pub block_events: usize,
+    /// The store's frame cache, which the finished segment reads through.
+    pub cache: Arc<FrameCache>,
+}
+
 /// The file name of segment `seq`.
 pub(crate) fn file_name(seq: u64) -> String {
     format!("{seq:016x}.seg")
@@ -72,17 +81,20 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 impl SegmentWriter {
-    #[allow(clippy::too_many_arguments)]
+    /// Starts segment `seq` of a partition in `dir`; `replaces` names the
+    /// segments it replaces (a compaction's inputs).
     pub fn create(
         dir: &Path,
         seq: u64,
-        member: &str,
-        day: Day,
+        key: &PartKey,
         replaces: Vec<u64>,
-        level: i32,
-        block_events: usize,
-        cache: Arc<FrameCache>,
+        opts: WriteOptions,
     ) -> Result<SegmentWriter> {
+        let WriteOptions {
+            level,
+            block_events,
+            cache,
+        } = opts;
         if !dir.exists() {
             fs::create_dir_all(dir).map_err(|e| Error::io("create partition directory", dir, e))?;
             // The new directory entries must be durable before the rename
@@ -111,8 +123,8 @@ impl SegmentWriter {
             level,
             block_events: block_events.max(1),
             seq,
-            member: member.to_owned(),
-            day,
+            member: key.member.clone(),
+            day: key.day,
             replaces,
             fields: Vec::new(),
             field_ids: HashMap::new(),

@@ -468,3 +468,69 @@ fn async_appends_wait_for_room_and_for_the_commit() {
         .unwrap();
     assert_eq!(block_on(t).unwrap().stored, 1);
 }
+
+#[test]
+fn concurrent_batches_share_one_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), small_config());
+    // Queue many batches before waiting for any: the writer commits what
+    // is queued together, one write and one sync for the group.
+    let tickets: Vec<_> = (0..200)
+        .map(|i| {
+            store
+                .submit(vec![ev("h1", MIDNIGHT_KST + i, &format!("batch {i}"), &[])])
+                .unwrap()
+        })
+        .collect();
+    for t in tickets {
+        assert_eq!(t.wait().unwrap().stored, 1);
+    }
+    let c = store.counters();
+    assert_eq!((c.batches, c.events_stored), (200, 200));
+    assert!(c.commits < 100, "{c:?}");
+}
+
+fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+#[test]
+fn a_search_over_many_partitions_keeps_few_files_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), small_config());
+    // 120 partitions (days), one segment each.
+    let events: Vec<Event> = (0..120)
+        .map(|d| ev("h1", MIDNIGHT_KST + d * DAY, &format!("day {d}"), &[]))
+        .collect();
+    store.append(events).unwrap();
+    store.flush().unwrap();
+    assert_eq!(store.segment_count(), 120);
+    let before = open_files();
+    let mut export = store
+        .export(
+            &Query::parse("day").unwrap(),
+            TimeRange::all(),
+            &MemberScope::AllMembers,
+            medsec_events::Order::OldestFirst,
+        )
+        .unwrap();
+    for _ in 0..60 {
+        export.next().unwrap().unwrap();
+    }
+    // Other tests run in parallel and open files too; 60 more would mean
+    // one per segment read so far.
+    assert!(
+        open_files() < before + 30,
+        "{} files open, {before} before",
+        open_files()
+    );
+    assert_eq!(export.count(), 60);
+    let r = store
+        .search(&SearchRequest::new(
+            Query::parse("day").unwrap(),
+            TimeRange::all(),
+            MemberScope::AllMembers,
+        ))
+        .unwrap();
+    assert_eq!(r.total, 120);
+}
