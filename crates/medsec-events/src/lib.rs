@@ -127,6 +127,7 @@ mod tail;
 pub mod text;
 mod ticket;
 mod wal;
+pub mod wire;
 
 pub use error::{Error, Result};
 pub use export::{CsvOptions, CsvWriter, NdjsonWriter, rfc3339};

@@ -5,8 +5,13 @@
 //! Counting is a few relaxed atomic adds on the hot path; the store sees
 //! deltas every few seconds, so a crash loses at most the last interval's
 //! counts, never events.
+//!
+//! Each flush also samples every source's event count into a small ring
+//! of `(time, count)` pairs, off the hot path, from which
+//! [`SourceCounters::rate`] gives the events per second over the last
+//! minute.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -27,13 +32,69 @@ pub struct SourceCounters {
     pub connections: AtomicI64,
     /// Milliseconds since the epoch of the newest stored event.
     pub last_event_ms: AtomicI64,
+    /// `(milliseconds since the epoch, events)` samples for the rate,
+    /// oldest first; written by [`SourceCounters::sample_rate`], never on
+    /// the hot path.
+    rate_samples: Mutex<VecDeque<(i64, u64)>>,
 }
+
+/// The window [`SourceCounters::rate`] averages over.
+pub const RATE_WINDOW_MS: i64 = 60_000;
+
+/// Samples closer together than this are not kept (a flush run twice in
+/// a row adds nothing to the rate).
+const RATE_MIN_SPACING_MS: i64 = 1_000;
+
+/// The most samples a source keeps: with the five-second flush, the
+/// window needs thirteen.
+const RATE_SAMPLES: usize = 64;
 
 impl SourceCounters {
     pub fn stored(&self, events: u64, bytes: u64, now_ms: i64) {
         self.events.fetch_add(events, Ordering::Relaxed);
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         self.last_event_ms.fetch_max(now_ms, Ordering::Relaxed);
+    }
+
+    /// Records the current event count at `now_ms` for the rate. Keeps
+    /// the newest sample at or before the window's start and every later
+    /// one, at most [`RATE_SAMPLES`].
+    pub fn sample_rate(&self, now_ms: i64) {
+        let events = self.events.load(Ordering::Relaxed);
+        let mut ring = self.rate_samples.lock().unwrap_or_else(|p| p.into_inner());
+        if ring
+            .back()
+            .is_some_and(|(t, _)| now_ms - t < RATE_MIN_SPACING_MS)
+        {
+            return;
+        }
+        ring.push_back((now_ms, events));
+        let start = now_ms - RATE_WINDOW_MS;
+        while ring.len() > 1 && ring.get(1).is_some_and(|(t, _)| *t <= start) {
+            ring.pop_front();
+        }
+        while ring.len() > RATE_SAMPLES {
+            ring.pop_front();
+        }
+    }
+
+    /// Events per second over the last minute, at `now_ms`: the events
+    /// counted since the newest sample at or before the minute's start
+    /// (or, for a source sampled for less than a minute, since its oldest
+    /// sample). `None` until a sample at least a second old exists.
+    pub fn rate(&self, now_ms: i64) -> Option<f64> {
+        let events = self.events.load(Ordering::Relaxed);
+        let ring = self.rate_samples.lock().unwrap_or_else(|p| p.into_inner());
+        let start = now_ms - RATE_WINDOW_MS;
+        let base = ring
+            .iter()
+            .rev()
+            .find(|(t, _)| *t <= start)
+            .or_else(|| ring.front())
+            .copied();
+        let (t, then) = base.filter(|(t, _)| now_ms - t >= RATE_MIN_SPACING_MS)?;
+        let seconds = (now_ms - t) as f64 / 1000.0;
+        Some(events.saturating_sub(then) as f64 / seconds)
     }
 }
 
@@ -95,6 +156,25 @@ impl Counters {
             .or_insert_with(|| (member_id.to_owned(), Arc::new(SourceCounters::default())))
             .1
             .clone()
+    }
+
+    /// The counters of a source, if it has received or been configured
+    /// since the process started (nothing is created).
+    pub fn get(&self, source_id: &str) -> Option<Arc<SourceCounters>> {
+        self.inner
+            .by_source
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(source_id)
+            .map(|(_, c)| c.clone())
+    }
+
+    /// Samples every source's event count at `now_ms` for the rates (the
+    /// flusher does, every few seconds).
+    pub fn sample_rates(&self, now_ms: i64) {
+        for (_, _, c) in self.all() {
+            c.sample_rate(now_ms);
+        }
     }
 
     /// Every source's counters: `(source id, member id, counters)`.
@@ -173,6 +253,7 @@ impl Flusher {
     /// Writes what changed since the last flush (counted on `now`'s
     /// Korean day) and the queued error samples.
     pub async fn flush(&mut self, store: &Store, now: Timestamp) -> medsec_store::Result<()> {
+        self.counters.sample_rates(now.0);
         let mut deltas = Vec::new();
         for (source, member, c) in self.counters.all() {
             let current = [
@@ -226,5 +307,52 @@ impl Flusher {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_is_over_the_last_minute() {
+        let c = SourceCounters::default();
+        assert_eq!(c.rate(0), None);
+        c.sample_rate(0);
+        // Less than a second of history says nothing yet.
+        assert_eq!(c.rate(500), None);
+        c.stored(30, 3000, 10_000);
+        // A source sampled for less than a minute: since its first sample.
+        assert_eq!(c.rate(10_000), Some(3.0));
+        // One sample every five seconds for three minutes, 5 events each.
+        for i in 1..=36 {
+            c.stored(5, 50, i * 5_000);
+            c.sample_rate(i * 5_000);
+        }
+        // 180 s: the sample at 120 s is the base; 12 × 5 events since.
+        assert_eq!(c.rate(180_000), Some(1.0));
+        // The ring keeps only what the window needs.
+        let kept = c.rate_samples.lock().unwrap().len();
+        assert!(kept <= 14, "{kept}");
+        // A flush run twice in a row adds no sample.
+        c.sample_rate(180_100);
+        assert_eq!(c.rate_samples.lock().unwrap().len(), kept);
+        // Silence: the rate falls to zero once the window has passed.
+        c.sample_rate(250_000);
+        assert_eq!(c.rate(250_000), Some(0.0));
+    }
+
+    #[test]
+    fn counters_are_found_without_being_created() {
+        let all = Counters::new();
+        assert!(all.get("src").is_none());
+        let c = all.source("src", "member");
+        c.stored(2, 20, 1_000);
+        all.sample_rates(1_000);
+        assert_eq!(
+            all.get("src").map(|c| c.events.load(Ordering::Relaxed)),
+            Some(2)
+        );
+        assert!(all.get("other").is_none());
     }
 }

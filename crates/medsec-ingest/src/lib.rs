@@ -8,19 +8,22 @@
 //! whose port, client certificate or token delivered it; nothing in a
 //! message can change that.
 
+pub mod bus;
 pub mod counters;
 pub mod decode;
 pub mod http;
 pub mod registry;
 pub mod sink;
 pub mod stream;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tls;
 pub mod udp;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use medsec_core::Timestamp;
@@ -53,6 +56,9 @@ pub struct Ingest {
     pub bind: IpAddr,
     /// TLS handshakes refused (unknown or missing client certificate).
     pub tls_refused: Arc<AtomicU64>,
+    /// Whether [`Ingest::reload`] starts the UDP and TCP listeners (not on
+    /// an indexing-only node, which still takes HTTP ingest).
+    pub listen: AtomicBool,
     listeners: tokio::sync::Mutex<HashMap<(Transport, u16), JoinHandle<()>>>,
 }
 
@@ -66,6 +72,7 @@ impl Ingest {
             limits: Limits::default(),
             bind,
             tls_refused: Arc::new(AtomicU64::new(0)),
+            listen: AtomicBool::new(true),
             listeners: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -75,7 +82,11 @@ impl Ingest {
     /// retried at the next reload.
     pub async fn reload(self: &Arc<Self>) -> Result<(), Error> {
         let registry = Registry::load(&self.store, &self.counters).await?;
-        let wanted = registry.ports();
+        let wanted = if self.listen.load(Ordering::Relaxed) {
+            registry.ports()
+        } else {
+            Default::default()
+        };
         self.registry.set(registry);
         let mut listeners = self.listeners.lock().await;
         listeners.retain(|key, task| {
@@ -133,13 +144,17 @@ impl Ingest {
                 continue;
             };
             let _ = tcp.set_nodelay(true);
-            tokio::spawn(stream::serve(
-                tcp,
-                source,
-                self.sink.clone(),
-                self.counters.clone(),
-                self.limits,
-            ));
+            let (sink, counters, limits) = (self.sink.clone(), self.counters.clone(), self.limits);
+            tokio::spawn(async move {
+                let mut tcp = tcp;
+                if stream::serve(&mut tcp, source, sink, counters, limits).await
+                    == stream::End::StoreFailed
+                {
+                    // Reset rather than close: a close is the
+                    // acknowledgement.
+                    let _ = tcp.set_zero_linger();
+                }
+            });
         }
     }
 

@@ -8,7 +8,9 @@
 //! so a sender knows its messages are stored when medsec closes the
 //! connection after the sender closed its side: the close comes only
 //! after everything received was appended durably. A connection that
-//! fails to store its events is reset without that close.
+//! fails to store its events ends with [`End::StoreFailed`] and no
+//! close; its acceptor then resets it (`SO_LINGER` zero), so that the
+//! sender sees an error rather than what looks like an acknowledgement.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

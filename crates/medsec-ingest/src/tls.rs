@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use crate::counters::Counters;
 use crate::registry::Shared;
 use crate::sink::EventSink;
-use crate::stream::{Limits, serve};
+use crate::stream::{End, Limits, serve};
 
 /// How long a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -162,7 +162,12 @@ pub async fn accept(
                 refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 return;
             };
-            serve(stream, source, sink, counters, limits).await;
+            let mut stream = stream;
+            if serve(&mut stream, source, sink, counters, limits).await == End::StoreFailed {
+                // Reset, so that the sender cannot take the close for an
+                // acknowledgement.
+                let _ = stream.get_ref().0.set_zero_linger();
+            }
         });
     }
 }

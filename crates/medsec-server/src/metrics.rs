@@ -91,7 +91,8 @@ pub struct Metrics {
     pub hashing_seconds: Histogram,
 }
 
-fn escape(v: &str) -> String {
+/// A label value as the exposition format writes it.
+pub fn escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")

@@ -272,7 +272,14 @@ pub async fn metrics(
         return Err(Error::Forbidden);
     }
     let up = [("medsec_up", "Whether medsec is serving.", 1.0)];
-    let mut res = state.metrics.render(&up).into_response();
+    let mut text = state.metrics.render(&up);
+    // The log sources' series need the database; without it the rest is
+    // still worth scraping.
+    match crate::watch::source_metrics(&state).await {
+        Ok(sources) => text.push_str(&sources),
+        Err(e) => tracing::warn!(error = %e, "log source metrics left out"),
+    }
+    let mut res = text.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

@@ -130,7 +130,11 @@ pub async fn source_create(store: &Store, by: &By, form: &SourceForm) -> Result<
     let mut errors = Vec::new();
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "length"));
+        errors.push(
+            FieldError::new("name", "length")
+                .with("min", 1)
+                .with("max", 100),
+        );
     }
     let transport = Transport::parse(form.transport.trim());
     match transport {
@@ -148,7 +152,7 @@ pub async fn source_create(store: &Store, by: &By, form: &SourceForm) -> Result<
     }
     let silent_after = form.silent_after.unwrap_or(3600);
     if !(0..=MAX_SILENT_AFTER).contains(&silent_after) {
-        errors.push(FieldError::new("silent_after", "out_of_range"));
+        errors.push(FieldError::range("silent_after", 0, MAX_SILENT_AFTER));
     }
     let format = form.format.as_deref().map_or("auto", str::trim).to_owned();
     if let Err(Error::Invalid(mut e)) = check_format(store, &format).await {
@@ -239,7 +243,11 @@ pub async fn source_update(
     }
     if let Some(s) = form.silent_after {
         if !(0..=MAX_SILENT_AFTER).contains(&s) {
-            return Err(Error::field("silent_after", "out_of_range"));
+            return Err(Error::Invalid(vec![FieldError::range(
+                "silent_after",
+                0,
+                MAX_SILENT_AFTER,
+            )]));
         }
         change.silent_after = Some(s);
     }
@@ -282,6 +290,86 @@ pub async fn source_delete(store: &Store, by: &By, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// The longest masking pattern (bytes).
+pub const MAX_PATTERN: usize = 1000;
+
+/// The longest line the masking test box takes (bytes).
+pub const MAX_MASK_SAMPLE: usize = 64 * 1024;
+
+/// Checks a masking pattern exactly as the receivers will compile it
+/// (`medsec_logs::mask::Masker`, with its size limit): a pattern that
+/// passed here but failed there would stop the member's sources, which
+/// are never run unmasked. A pattern that matches the empty string is
+/// refused too, since it would "mask" between every character.
+pub fn check_pattern(pattern: &str) -> std::result::Result<(), FieldError> {
+    use medsec_logs::mask::{MaskConfig, Masker, PatternRule};
+    if pattern.trim().is_empty() {
+        return Err(FieldError::new("pattern", "required"));
+    }
+    if pattern.len() > MAX_PATTERN {
+        return Err(FieldError::new("pattern", "too_long").with("max", MAX_PATTERN));
+    }
+    let config = MaskConfig {
+        patterns: vec![PatternRule {
+            name: "check".into(),
+            regex: pattern.to_owned(),
+            replacement: Default::default(),
+        }],
+        ..MaskConfig::default()
+    };
+    if Masker::new(config).is_err() {
+        return Err(FieldError::new("pattern", "invalid_pattern"));
+    }
+    match regex::Regex::new(pattern) {
+        Ok(r) if r.is_match("") => Err(FieldError::new("pattern", "matches_empty")),
+        Ok(_) => Ok(()),
+        Err(_) => Err(FieldError::new("pattern", "invalid_pattern")),
+    }
+}
+
+/// The masking rules that apply to the caller's members: for the ISAC
+/// every rule, for a hospital the built-in ones, those for every member
+/// and its own.
+pub async fn masking_rules(store: &Store, by: &By) -> Result<Vec<MaskingRuleRow>> {
+    Ok(store.masking_rules(scope(by)?).await?)
+}
+
+/// Checks a pattern rule's fields, all at once; gives the member id
+/// (`None` = every member) and the trimmed name.
+async fn masking_input(
+    store: &Store,
+    member_key: Option<&str>,
+    name: &str,
+    pattern: &str,
+) -> Result<(Option<String>, String)> {
+    let mut errors = Vec::new();
+    let name = match medsec_core::validate::text("name", name, 1, 100) {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    if let Err(e) = check_pattern(pattern) {
+        errors.push(e);
+    }
+    let member_id = match member_key.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => match member(store, k).await {
+            Ok(m) => Some(m.id),
+            Err(Error::Invalid(mut e)) => {
+                errors.append(&mut e);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    match (name, errors.is_empty()) {
+        (Some(name), true) => Ok((member_id, name)),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
 /// Adds a masking rule: a `pattern` (regular expression) for patient ids,
 /// for one member or (`member` empty) for every member.
 pub async fn masking_add(
@@ -292,29 +380,51 @@ pub async fn masking_add(
     pattern: &str,
 ) -> Result<MaskingRuleRow> {
     isac(by)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Error::field("name", "length"));
-    }
-    if pattern.is_empty() || pattern.len() > 1000 || regex::Regex::new(pattern).is_err() {
-        return Err(Error::field("pattern", "invalid_pattern"));
-    }
-    let member_id = match member_key.map(str::trim).filter(|k| !k.is_empty()) {
-        Some(k) => Some(member(store, k).await?.id),
-        None => None,
-    };
+    let (member_id, name) = masking_input(store, member_key, name, pattern).await?;
     let now = Timestamp::now();
     Ok(store
         .add_masking_rule(
             &medsec_store::watch::NewMaskingRule {
                 member_id: member_id.as_deref(),
-                name,
+                name: &name,
                 kind: "pattern",
                 pattern: Some(pattern),
             },
             &by.name,
             now,
             by.audit(now, Action::MaskingRuleChanged),
+        )
+        .await?)
+}
+
+/// Changes a pattern rule's member, name and pattern; the built-in rules
+/// (주민등록번호, phone numbers) can only be turned on and off.
+pub async fn masking_update(
+    store: &Store,
+    by: &By,
+    id: &str,
+    member_key: Option<&str>,
+    name: &str,
+    pattern: &str,
+) -> Result<MaskingRuleRow> {
+    isac(by)?;
+    let Some(current) = store.masking_rule(MemberScope::All, id).await? else {
+        return Err(Error::NotFound);
+    };
+    if current.kind != "pattern" {
+        return Err(Error::field("pattern", "builtin_rule"));
+    }
+    let (member_id, name) = masking_input(store, member_key, name, pattern).await?;
+    Ok(store
+        .update_masking_rule(
+            id,
+            &medsec_store::watch::NewMaskingRule {
+                member_id: member_id.as_deref(),
+                name: &name,
+                kind: "pattern",
+                pattern: Some(pattern),
+            },
+            by.audit(Timestamp::now(), Action::MaskingRuleChanged),
         )
         .await?)
 }
@@ -331,15 +441,109 @@ pub async fn masking_enable(store: &Store, by: &By, id: &str, enabled: bool) -> 
     Ok(())
 }
 
+/// A line as the masking rules would store it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MaskPreview {
+    pub masked: String,
+    /// Replacements per rule that made any, by rule name.
+    pub replaced: Vec<(String, u32)>,
+}
+
+/// Masks a sample line with the rules that apply to a member (the ISAC
+/// names one, or none for the rules of every member; a hospital always
+/// gets its own), plus an optional draft pattern not stored yet. Nothing
+/// is stored or audited: the line is the caller's own text.
+pub async fn masking_preview(
+    store: &Store,
+    by: &By,
+    member_key: Option<&str>,
+    line: &str,
+    draft: Option<&str>,
+) -> Result<MaskPreview> {
+    use medsec_logs::mask::{MaskCounts, Masker, PatternRule};
+    let rules = match scope(by)? {
+        MemberScope::Member(own) => store.masking_rules(MemberScope::Member(own)).await?,
+        MemberScope::All => match member_key.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => {
+                let m = member(store, k).await?;
+                store.masking_rules(MemberScope::Member(&m.id)).await?
+            }
+            None => store
+                .masking_rules(MemberScope::All)
+                .await?
+                .into_iter()
+                .filter(|r| r.member_id.is_none())
+                .collect(),
+        },
+    };
+    let mut errors = Vec::new();
+    if line.trim().is_empty() {
+        errors.push(FieldError::new("line", "required"));
+    } else if line.len() > MAX_MASK_SAMPLE {
+        errors.push(FieldError::new("line", "too_long").with("max", MAX_MASK_SAMPLE));
+    }
+    let draft = draft.filter(|d| !d.trim().is_empty());
+    if let Some(d) = draft
+        && let Err(e) = check_pattern(d)
+    {
+        errors.push(e);
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let mut config = medsec_ingest::decode::mask_config(&rules);
+    if let Some(d) = draft {
+        config.patterns.push(PatternRule {
+            name: String::new(),
+            regex: d.to_owned(),
+            replacement: Default::default(),
+        });
+    }
+    // A stored rule that no longer compiles (an older medsec's) is the
+    // receivers' problem too: say so rather than show the line unmasked.
+    let masker = Masker::new(config.clone())
+        .map_err(|e| Error::Internal(format!("masking rules do not compile: {e}")))?;
+    let mut counts = MaskCounts::default();
+    let masked = masker.mask_str(line, &mut counts).into_owned();
+    let mut replaced = Vec::new();
+    if counts.rrn > 0 {
+        replaced.push(("rrn".to_owned(), counts.rrn));
+    }
+    if counts.phone > 0 {
+        replaced.push(("phone".to_owned(), counts.phone));
+    }
+    for (rule, n) in config.patterns.iter().zip(&counts.patterns) {
+        if *n > 0 {
+            replaced.push((rule.name.clone(), *n));
+        }
+    }
+    Ok(MaskPreview { masked, replaced })
+}
+
 /// The shortest and longest retention a member may have (days).
 pub const RETENTION_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 
 pub async fn retention_set(store: &Store, by: &By, member_key: &str, days: i64) -> Result<()> {
     isac(by)?;
+    let mut errors = Vec::new();
     if !RETENTION_DAYS.contains(&days) {
-        return Err(Error::field("retention_days", "out_of_range"));
+        errors.push(FieldError::range(
+            "retention_days",
+            *RETENTION_DAYS.start(),
+            *RETENTION_DAYS.end(),
+        ));
     }
-    let member = member(store, member_key).await?;
+    let member = match member(store, member_key).await {
+        Ok(m) => Some(m),
+        Err(Error::Invalid(mut e)) => {
+            errors.append(&mut e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let (Some(member), true) = (member, errors.is_empty()) else {
+        return Err(Error::Invalid(errors));
+    };
     store
         .set_retention_days(
             &member.id,
@@ -348,6 +552,42 @@ pub async fn retention_set(store: &Store, by: &By, member_key: &str, days: i64) 
         )
         .await?;
     Ok(())
+}
+
+/// A member's retention as the retention page shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Retention {
+    pub member_id: String,
+    pub member_name: String,
+    pub days: i64,
+    /// Whether the member has its own setting (else the default applies).
+    pub own: bool,
+}
+
+/// Every member's retention for the ISAC; a hospital's own.
+pub async fn retention_list(store: &Store, by: &By) -> Result<Vec<Retention>> {
+    let scope = scope(by)?;
+    let settings: std::collections::HashMap<String, i64> =
+        store.retention_settings().await?.into_iter().collect();
+    Ok(store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Hospital)
+        .filter(|o| match scope {
+            MemberScope::All => true,
+            MemberScope::Member(own) => o.id == own,
+        })
+        .map(|o| {
+            let own = settings.get(&o.id).copied();
+            Retention {
+                days: own.unwrap_or(medsec_store::watch::DEFAULT_RETENTION_DAYS),
+                own: own.is_some(),
+                member_id: o.id,
+                member_name: o.name,
+            }
+        })
+        .collect())
 }
 
 // --- analyst-defined decoders ---------------------------------------------
@@ -494,12 +734,426 @@ pub async fn decoder_delete(store: &Store, by: &By, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// A stored decoder with what the caller may see of its use.
+#[derive(Clone, Debug)]
+pub struct DecoderView {
+    pub row: medsec_store::watch::DecoderRow,
+    /// The definition's description (empty when it does not parse).
+    pub description: String,
+    /// The sources, among those the caller sees, that name the decoder.
+    pub used_by: Vec<LogSourceRow>,
+}
+
+fn description_of(definition: &str) -> String {
+    medsec_logs::custom::parse_definitions(definition, "definition")
+        .ok()
+        .and_then(|d| d.into_iter().next())
+        .map(|d| d.description)
+        .unwrap_or_default()
+}
+
+/// The analyst-defined decoders with the sources (in the caller's scope)
+/// that use each: the ISAC sees every source, a hospital its own.
+pub async fn decoders(store: &Store, by: &By) -> Result<Vec<DecoderView>> {
+    let scope = scope(by)?;
+    let sources = store.log_sources(scope).await?;
+    Ok(store
+        .decoders()
+        .await?
+        .into_iter()
+        .map(|row| DecoderView {
+            description: description_of(&row.definition),
+            used_by: sources
+                .iter()
+                .filter(|s| s.format == row.name)
+                .cloned()
+                .collect(),
+            row,
+        })
+        .collect())
+}
+
+/// One decoder, as [`decoders`] gives it.
+pub async fn decoder(store: &Store, by: &By, name: &str) -> Result<DecoderView> {
+    let scope = scope(by)?;
+    let Some(row) = store.decoder(name).await? else {
+        return Err(Error::NotFound);
+    };
+    let used_by = store
+        .log_sources(scope)
+        .await?
+        .into_iter()
+        .filter(|s| s.format == row.name)
+        .collect();
+    Ok(DecoderView {
+        description: description_of(&row.definition),
+        used_by,
+        row,
+    })
+}
+
+/// One sample of a decoder as the test shows it: the fields the line
+/// gave, the parse error with its position, and what differed from the
+/// sample's `expect`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SampleView {
+    /// 1-based, as in the report.
+    pub number: usize,
+    pub line: String,
+    pub passed: bool,
+    /// Every field of the event, `@timestamp` first.
+    pub fields: Vec<(String, String)>,
+    /// What could not be read, with the byte position (`… at byte 28
+    /// near "…"`).
+    pub error: Option<String>,
+    /// `(field, expected, actual)`; `actual` is `None` when not set.
+    pub mismatches: Vec<(String, String, Option<String>)>,
+}
+
+/// A definition's samples run through the normaliser.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DecoderTrial {
+    pub decoder: String,
+    pub passed: bool,
+    pub samples: Vec<SampleView>,
+}
+
+/// Compiles a definition and runs its samples, with each sample's fields;
+/// nothing is stored. The ISAC and its members may try definitions.
+pub fn decoder_try(by: &By, definition: &str) -> Result<DecoderTrial> {
+    scope(by)?;
+    Ok(decoder_trial(&decoder_compile(definition)?, now_ns()))
+}
+
+/// The samples of a compiled decoder, as [`CustomDecoder::test`] decides
+/// them (the same normaliser, masking off, the decoder selected by name),
+/// with the fields each line gave.
+///
+/// [`CustomDecoder::test`]: medsec_logs::custom::CustomDecoder::test
+pub fn decoder_trial(decoder: &medsec_logs::custom::CustomDecoder, received: i64) -> DecoderTrial {
+    use medsec_logs::custom::{Decoders, SampleResult};
+    use medsec_logs::mask::Masker;
+    use medsec_logs::normalize::{Format, Normalizer, Outcome, SourceConfig};
+    let report = decoder.test(received);
+    let mut decoders = Decoders::new();
+    decoders.add(decoder.clone());
+    let mut normalizer = Normalizer::new(
+        SourceConfig::new("test", "test", Format::Custom(decoder.name().to_owned())),
+        std::sync::Arc::new(decoders),
+        std::sync::Arc::new(Masker::disabled()),
+    );
+    let samples = decoder
+        .definition()
+        .samples
+        .iter()
+        .zip(&report.samples)
+        .map(|(sample, result)| {
+            let received = sample
+                .received
+                .as_deref()
+                .and_then(medsec_logs::clock::parse_rfc3339)
+                .unwrap_or(received);
+            let (fields, parse_error) = match normalizer.normalize(sample.line.as_bytes(), received)
+            {
+                Outcome::Event { event, error } => {
+                    let mut fields = vec![(
+                        "@timestamp".to_owned(),
+                        medsec_logs::clock::format_rfc3339(event.timestamp),
+                    )];
+                    fields.extend(
+                        event
+                            .fields
+                            .iter()
+                            .filter(|(k, _)| *k != "error.message")
+                            .map(|(k, v)| (k.to_owned(), v.to_text())),
+                    );
+                    (fields, error.map(|e| e.to_string()))
+                }
+                Outcome::Directive => (
+                    Vec::new(),
+                    Some("the line is a directive, not an event".to_owned()),
+                ),
+                Outcome::Dropped(e) => (Vec::new(), Some(e.to_string())),
+            };
+            let (passed, mismatches, error) = match &result.result {
+                SampleResult::Passed => (true, Vec::new(), parse_error),
+                SampleResult::Failed { mismatches, error } => (
+                    false,
+                    mismatches
+                        .iter()
+                        .map(|m| (m.field.clone(), m.expected.clone(), m.actual.clone()))
+                        .collect(),
+                    error.clone().or(parse_error),
+                ),
+            };
+            SampleView {
+                number: result.index + 1,
+                line: sample.line.clone(),
+                passed,
+                fields,
+                error,
+                mismatches,
+            }
+        })
+        .collect();
+    DecoderTrial {
+        decoder: report.decoder.clone(),
+        passed: report.passed(),
+        samples,
+    }
+}
+
 // --- event search -----------------------------------------------------------
 
 /// The event store and receivers of this node, when it collects logs.
 pub struct Watch {
-    pub events: std::sync::Arc<medsec_events::EventStore>,
+    /// The event store, on nodes that index (every node but a receiving
+    /// node of a multi-node deployment).
+    pub events: Option<std::sync::Arc<medsec_events::EventStore>>,
     pub ingest: std::sync::Arc<medsec_ingest::Ingest>,
+    /// The ingest bus in multi-node mode.
+    pub bus: Option<std::sync::Arc<medsec_ingest::bus::Bus>>,
+}
+
+/// What the receivers of this node counted for a source since the
+/// process started, and its rate.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Live {
+    /// Events per second over the last minute (`None` until the
+    /// receivers have sampled the source for a second or more).
+    pub rate: Option<f64>,
+    pub events: u64,
+    pub bytes: u64,
+    pub parse_errors: u64,
+    pub dropped: u64,
+    pub connections: i64,
+    /// Milliseconds since the epoch of the newest stored event (0: none
+    /// since the process started).
+    pub last_event_ms: i64,
+}
+
+/// The live counts of a source the caller has already found in its
+/// scope; `None` when this node does not collect logs or the source has
+/// not been loaded by its receivers (disabled, or just created).
+pub fn live(state: &crate::AppState, source_id: &str, now_ms: i64) -> Option<Live> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let c = state.watch.get()?.ingest.counters.get(source_id)?;
+    Some(Live {
+        rate: c.rate(now_ms),
+        events: c.events.load(Relaxed),
+        bytes: c.bytes.load(Relaxed),
+        parse_errors: c.parse_errors.load(Relaxed),
+        dropped: c.dropped.load(Relaxed),
+        connections: c.connections.load(Relaxed).max(0),
+        last_event_ms: c.last_event_ms.load(Relaxed),
+    })
+}
+
+/// The per-source series of `/metrics`: one per configured source (the
+/// receivers' counters of deleted sources are left out), labelled with
+/// the member's and the source's names and the source's id.
+pub async fn source_metrics(state: &crate::AppState) -> Result<String> {
+    use std::fmt::Write;
+    if state.watch.get().is_none() {
+        return Ok(String::new());
+    }
+    let now_ms = state.now().0;
+    let names: std::collections::HashMap<String, String> = state
+        .store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let series: Vec<(String, Live, Option<i64>)> = state
+        .store
+        .log_sources(MemberScope::All)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let labels = format!(
+                "member=\"{}\",source=\"{}\",source_id=\"{}\"",
+                crate::metrics::escape(names.get(&s.member_id).unwrap_or(&s.member_id)),
+                crate::metrics::escape(&s.name),
+                crate::metrics::escape(&s.id),
+            );
+            let live = live(state, &s.id, now_ms).unwrap_or_default();
+            // The newest event this process stored, or the one the store
+            // remembers from before it started.
+            let last = Some(live.last_event_ms)
+                .filter(|t| *t > 0)
+                .into_iter()
+                .chain(s.last_event_at)
+                .max();
+            (labels, live, last)
+        })
+        .collect();
+    let mut out = String::new();
+    /// Name, type, help and value of a family.
+    type Family = (&'static str, &'static str, &'static str, fn(&Live) -> f64);
+    let families: [Family; 5] = [
+        (
+            "medsec_ingest_events_total",
+            "counter",
+            "Events stored per log source since the process started.",
+            |l| l.events as f64,
+        ),
+        (
+            "medsec_ingest_bytes_total",
+            "counter",
+            "Bytes of messages stored per log source since the process started.",
+            |l| l.bytes as f64,
+        ),
+        (
+            "medsec_ingest_parse_errors_total",
+            "counter",
+            "Messages stored with a payload their decoder could not read, per log source.",
+            |l| l.parse_errors as f64,
+        ),
+        (
+            "medsec_ingest_dropped_total",
+            "counter",
+            "Messages not stored (unreadable framing, oversized, refused connections, UDP overflow), per log source.",
+            |l| l.dropped as f64,
+        ),
+        (
+            "medsec_ingest_connections",
+            "gauge",
+            "Open TCP and TLS connections per log source.",
+            |l| l.connections as f64,
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, live, _) in &series {
+            let _ = writeln!(out, "{name}{{{labels}}} {}", value(live));
+        }
+    }
+    let name = "medsec_ingest_last_event_age_seconds";
+    let _ = writeln!(
+        out,
+        "# HELP {name} Seconds since the newest stored event of each log source (absent until its first event).\n# TYPE {name} gauge"
+    );
+    for (labels, _, last) in &series {
+        if let Some(t) = last {
+            let _ = writeln!(
+                out,
+                "{name}{{{labels}}} {}",
+                (now_ms - t).max(0) as f64 / 1000.0
+            );
+        }
+    }
+    if let Some(bus) = state.watch.get().and_then(|w| w.bus.as_ref()) {
+        out.push_str(&bus_metrics(&bus.metrics));
+    }
+    Ok(out)
+}
+
+/// The multi-node ingest bus as this node sees it, in the exposition
+/// format.
+pub fn bus_metrics(m: &medsec_ingest::bus::BusMetrics) -> String {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let families: [(&str, &str, &str, f64); 15] = [
+        (
+            "medsec_bus_published_messages_total",
+            "counter",
+            "Event batches JetStream acknowledged to this node.",
+            m.published_messages.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_published_events_total",
+            "counter",
+            "Events in the batches JetStream acknowledged to this node.",
+            m.published_events.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_published_bytes_total",
+            "counter",
+            "Bytes of raw messages in those events.",
+            m.published_bytes.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_duplicate_messages_total",
+            "counter",
+            "Batches JetStream already had (published again within its duplicate window).",
+            m.duplicate_messages.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_full_refusals_total",
+            "counter",
+            "Publishes refused because the stream was full (appends wait and retry; UDP drops).",
+            m.full_refusals.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_publish_errors_total",
+            "counter",
+            "Publishes that failed otherwise (server unreachable, timeout).",
+            m.publish_errors.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_full",
+            "gauge",
+            "Whether the stream was full at the last look (1) or not (0).",
+            if m.full.load(Relaxed) { 1.0 } else { 0.0 },
+        ),
+        (
+            "medsec_bus_stream_messages",
+            "gauge",
+            "Messages in the stream at the last look.",
+            m.stream_messages.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_stream_bytes",
+            "gauge",
+            "Bytes in the stream at the last look.",
+            m.stream_bytes.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_indexer_pending_messages",
+            "gauge",
+            "Messages the indexing consumer has not acknowledged yet: the indexing lag.",
+            m.indexer_pending.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_indexed_messages_total",
+            "counter",
+            "Messages this node indexed and acknowledged.",
+            m.indexed_messages.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_indexed_events_total",
+            "counter",
+            "Events this node stored from the bus.",
+            m.indexed_events.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_duplicate_events_total",
+            "counter",
+            "Events from the bus the event store already had.",
+            m.duplicate_events.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_redelivered_messages_total",
+            "counter",
+            "Messages delivered to this node again (after a node died).",
+            m.redelivered_messages.load(Relaxed) as f64,
+        ),
+        (
+            "medsec_bus_bad_messages_total",
+            "counter",
+            "Messages that were not event batches (dropped from the stream).",
+            m.bad_messages.load(Relaxed) as f64,
+        ),
+    ];
+    let mut out = String::new();
+    for (name, kind, help, value) in families {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+        );
+    }
+    out
 }
 
 /// A search as the UI and API ask it.
@@ -621,8 +1275,18 @@ fn watch_of(state: &crate::AppState) -> Result<&Watch> {
     })
 }
 
+/// The node's event store; a receiving node of a multi-node deployment
+/// has none (its events go to the bus and are indexed elsewhere).
+fn events_of(state: &crate::AppState) -> Result<std::sync::Arc<medsec_events::EventStore>> {
+    watch_of(state)?.events.clone().ok_or(Error::BadRequest {
+        code: "not_indexing",
+        detail: "this node receives logs but does not index them: search on an indexing node"
+            .into(),
+    })
+}
+
 pub async fn search(state: &crate::AppState, by: &By, params: &SearchParams) -> Result<SearchPage> {
-    let watch = watch_of(state)?;
+    let events = events_of(state)?;
     let scope = event_scope(&state.store, by, params.member.as_deref()).await?;
     let (query, from, to) = query_and_range(params, state.now().0.saturating_mul(1_000_000))?;
     let size = params.size.unwrap_or(100).clamp(1, MAX_PAGE);
@@ -636,7 +1300,6 @@ pub async fn search(state: &crate::AppState, by: &By, params: &SearchParams) -> 
             .page_size(size)
             .cursor(cursor)
             .histogram(bucket_width(from, to));
-    let events = watch.events.clone();
     let result = tokio::task::spawn_blocking(move || events.search(&req))
         .await
         .map_err(|e| Error::Internal(e.to_string()))?
@@ -710,10 +1373,9 @@ pub async fn export(
     params: &SearchParams,
     format: ExportFormat,
 ) -> Result<Vec<u8>> {
-    let watch = watch_of(state)?;
+    let events = events_of(state)?;
     let scope = event_scope(&state.store, by, params.member.as_deref()).await?;
     let (query, from, to) = query_and_range(params, state.now().0.saturating_mul(1_000_000))?;
-    let events = watch.events.clone();
     let q_text = params.q.clone();
     let (bytes, rows) = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, u64)> {
         let it = events

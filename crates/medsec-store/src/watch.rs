@@ -573,6 +573,48 @@ impl Store {
         Ok(row)
     }
 
+    /// One masking rule, if it applies to the scope's member (its own or
+    /// one for every member).
+    pub async fn masking_rule(
+        &self,
+        scope: MemberScope<'_>,
+        id: &str,
+    ) -> Result<Option<MaskingRuleRow>> {
+        on!(self, pool => sqlx::query_as("SELECT id, member_id, name, kind, pattern, enabled, created_by, created_at FROM masking_rules WHERE ($1 IS NULL OR member_id IS NULL OR member_id = $1) AND id = $2")
+            .bind(scope.bind()).bind(id).fetch_optional(pool).await.map_err(db("read masking rule")))
+    }
+
+    /// Changes a pattern rule's member, name and pattern (the built-in
+    /// rules have no pattern to change: they are only turned on or off).
+    pub async fn update_masking_rule(
+        &self,
+        id: &str,
+        change: &NewMaskingRule<'_>,
+        audit: AuditEntry,
+    ) -> Result<MaskingRuleRow> {
+        let pg = self.is_postgres();
+        let Some(mut row) = self.masking_rule(MemberScope::All, id).await? else {
+            return Err(StoreError::NotFound {
+                what: "masking rule",
+            });
+        };
+        row.member_id = change.member_id.map(str::to_owned);
+        row.name = change.name.to_owned();
+        row.pattern = change.pattern.map(str::to_owned);
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let done = sqlx::query("UPDATE masking_rules SET member_id = $1, name = $2, pattern = $3 WHERE id = $4 AND kind = $5")
+                .bind(&row.member_id).bind(&row.name).bind(&row.pattern).bind(id).bind(change.kind)
+                .execute(&mut *tx).await.map_err(db("change masking rule"))?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound { what: "masking rule" });
+            }
+            tx.append_audit(&audit.target("masking_rule", id.to_owned()).details(serde_json::json!({"changed": true, "member": change.member_id, "name": change.name, "pattern": change.pattern})), pg).await?;
+            tx.commit().await.map_err(db("commit masking rule"))?;
+        });
+        Ok(row)
+    }
+
     pub async fn set_masking_rule_enabled(
         &self,
         id: &str,

@@ -43,6 +43,9 @@ struct FileConfig {
     webhook_ca: Option<PathBuf>,
     syslog_tls: Option<SocketAddr>,
     ingest_bind: Option<IpAddr>,
+    nats: Option<String>,
+    node_role: Option<String>,
+    nats_max_bytes: Option<i64>,
 }
 
 /// The resolved configuration.
@@ -67,6 +70,42 @@ pub struct Config {
     pub syslog_tls: Option<SocketAddr>,
     /// The address the UDP and TCP log sources' listeners bind to.
     pub ingest_bind: IpAddr,
+    /// Multi-node mode: the NATS URL of the ingest bus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats: Option<String>,
+    pub node_role: NodeRole,
+    pub nats_max_bytes: i64,
+}
+
+/// What a node does with logs.
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// Receives and indexes (one node, or every node of a small cluster).
+    All,
+    /// Receives and publishes to the bus.
+    Receive,
+    /// Consumes the bus into its event store and serves search.
+    Index,
+}
+
+impl NodeRole {
+    fn parse(s: &str) -> Result<NodeRole> {
+        match s {
+            "all" => Ok(NodeRole::All),
+            "receive" => Ok(NodeRole::Receive),
+            "index" => Ok(NodeRole::Index),
+            other => bail!("node_role must be `all`, `receive` or `index`, not `{other}`"),
+        }
+    }
+
+    pub fn receives(self) -> bool {
+        self != NodeRole::Index
+    }
+
+    pub fn indexes(self) -> bool {
+        self != NodeRole::Receive
+    }
 }
 
 const DEFAULT_DATA_DIR: &str = "medsec-data";
@@ -129,7 +168,33 @@ impl Config {
             .listen
             .or(file.listen)
             .unwrap_or_else(medsec_server::default_listen);
+        let nats = args.nats.clone().or(file.nats).filter(|u| !u.is_empty());
+        let node_role = NodeRole::parse(
+            args.node_role
+                .as_deref()
+                .or(file.node_role.as_deref())
+                .unwrap_or("all"),
+        )?;
+        if nats.is_none() && node_role != NodeRole::All {
+            bail!(
+                "node_role `{}` needs the ingest bus: give nats (multi-node mode) too",
+                args.node_role
+                    .as_deref()
+                    .or(file.node_role.as_deref())
+                    .unwrap_or_default()
+            );
+        }
+        let nats_max_bytes = args
+            .nats_max_bytes
+            .or(file.nats_max_bytes)
+            .unwrap_or(medsec_ingest::bus::DEFAULT_MAX_BYTES);
+        if nats_max_bytes < 1024 * 1024 {
+            bail!("nats_max_bytes must be at least 1 MiB (1048576), not {nats_max_bytes}");
+        }
         Ok(Config {
+            nats,
+            node_role,
+            nats_max_bytes,
             data_dir,
             database: args.store.database.clone().or(file.database),
             listen,
@@ -163,6 +228,9 @@ impl Config {
             webhook_ca: None,
             syslog_tls: None,
             ingest_bind: None,
+            nats: None,
+            node_role: None,
+            nats_max_bytes: None,
         };
         Config::resolve(&args)
     }
@@ -191,6 +259,7 @@ impl Config {
     pub fn to_toml(&self) -> Result<String> {
         let mut shown = self.clone();
         shown.database = shown.database.map(|d| medsec_store::redact(&d));
+        shown.nats = shown.nats.map(|n| medsec_store::redact(&n));
         toml::to_string(&shown).context("formatting the configuration")
     }
 }

@@ -159,6 +159,21 @@ pub struct ServeArgs {
     /// the address of --listen].
     #[arg(long, env = "MEDSEC_INGEST_BIND", value_name = "IP")]
     pub ingest_bind: Option<std::net::IpAddr>,
+    /// Multi-node mode: the NATS server(s) with JetStream that carry
+    /// received events to the indexing nodes, e.g. nats://10.0.0.5:4222
+    /// [default: off, one node receives and indexes].
+    #[arg(long, env = "MEDSEC_NATS", value_name = "URL")]
+    pub nats: Option<String>,
+    /// What this node does in multi-node mode: `receive` (log listeners
+    /// and HTTP ingest, publishing to the bus), `index` (consumes the bus
+    /// into its event store, serves search) or `all` [default: all].
+    #[arg(long, env = "MEDSEC_NODE_ROLE", value_name = "ROLE")]
+    pub node_role: Option<String>,
+    /// Bound of the JetStream stream between receivers and indexers, in
+    /// bytes; when full, TCP/TLS/HTTP senders wait and UDP is dropped
+    /// (counted) [default: 1073741824].
+    #[arg(long, env = "MEDSEC_NATS_MAX_BYTES", value_name = "BYTES")]
+    pub nats_max_bytes: Option<i64>,
 }
 
 #[derive(Args)]
@@ -385,14 +400,99 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the event store (replaying its write-ahead log) and starts the
-/// log receivers, their upkeep and the daily retention; the receivers'
-/// sources come from the database and are reloaded every few seconds.
+/// Starts watch on this node: on one node (no bus), the event store and
+/// the log receivers appending to it; in multi-node mode, the receivers
+/// publishing to the bus (`receive`), the indexer consuming it into the
+/// event store (`index`), or both (`all`). Then the receivers' upkeep
+/// (sources reloaded from the database every few seconds, counts, silence)
+/// and, where events are stored, the daily retention.
 async fn start_watch(
     config: &Config,
     state: &AppState,
     tls: &medsec_server::tls::Tls,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>> {
+    use medsec_ingest::EventSink;
+    use medsec_ingest::bus::{Bus, BusConfig, JetStreamSink};
+
+    let role = config.node_role;
+    let mut tasks = Vec::new();
+    let bus = match &config.nats {
+        Some(url) => {
+            let mut bus_config = BusConfig::new(url.clone());
+            bus_config.max_bytes = config.nats_max_bytes;
+            let bus = Bus::connect(bus_config)
+                .await
+                .context("multi-node mode needs the ingest bus")?;
+            tracing::info!(
+                nats = %medsec_store::redact(url),
+                role = ?role,
+                "multi-node mode: events travel over NATS JetStream"
+            );
+            tasks.push(tokio::spawn(
+                bus.clone().observe_every(std::time::Duration::from_secs(5)),
+            ));
+            Some(bus)
+        }
+        None => None,
+    };
+    let events = if role.indexes() {
+        Some(open_events(config).await?)
+    } else {
+        None
+    };
+    let sink: Arc<dyn EventSink> = match (&bus, &events) {
+        (Some(bus), _) => Arc::new(JetStreamSink(bus.clone())),
+        (None, Some(events)) => Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
+        (None, None) => anyhow::bail!("a receiving node needs the ingest bus (nats)"),
+    };
+    let ingest = medsec_ingest::Ingest::new(state.store.clone(), sink, config.ingest_bind);
+    // An indexing-only node takes HTTP ingest (to the bus) but opens no
+    // syslog listeners.
+    ingest
+        .listen
+        .store(role.receives(), std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = ingest.reload().await {
+        tracing::error!(error = %e, "loading log sources failed");
+    }
+    tasks.push(tokio::spawn(
+        ingest.clone().maintain(std::time::Duration::from_secs(5)),
+    ));
+    match config.syslog_tls {
+        Some(addr) if role.receives() => {
+            let (certs, key) = tls_pems(config, tls)?;
+            let server = medsec_ingest::tls::server_config(certs, key, ingest.registry.clone())
+                .context("the syslog TLS configuration")?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening for syslog over TLS on {addr}"))?;
+            tracing::info!(%addr, "syslog over TLS listening");
+            tasks.push(ingest.start_tls(listener, server));
+        }
+        Some(addr) => {
+            tracing::warn!(%addr, "syslog_tls ignored: an indexing node does not receive syslog")
+        }
+        None => {}
+    }
+    if let Some(events) = &events {
+        if let Some(bus) = &bus {
+            tasks.push(tokio::spawn(medsec_ingest::bus::run_indexer(
+                bus.clone(),
+                events.clone(),
+            )));
+        }
+        tasks.push(tokio::spawn(retention(state.store.clone(), events.clone())));
+    }
+    let _ = state.watch.set(medsec_server::watch::Watch {
+        events,
+        ingest,
+        bus,
+    });
+    Ok(tasks)
+}
+
+/// Opens the event store in DATA_DIR/events, replaying its write-ahead
+/// log.
+async fn open_events(config: &Config) -> Result<Arc<medsec_events::EventStore>> {
     let dir = config.data_dir.join("events");
     let opened = {
         let dir = dir.clone();
@@ -419,32 +519,7 @@ async fn start_watch(
             "event store recovered its write-ahead log"
         );
     }
-    let ingest = medsec_ingest::Ingest::new(
-        state.store.clone(),
-        Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
-        config.ingest_bind,
-    );
-    if let Err(e) = ingest.reload().await {
-        tracing::error!(error = %e, "loading log sources failed");
-    }
-    let mut tasks = vec![tokio::spawn(
-        ingest.clone().maintain(std::time::Duration::from_secs(5)),
-    )];
-    if let Some(addr) = config.syslog_tls {
-        let (certs, key) = tls_pems(config, tls)?;
-        let server = medsec_ingest::tls::server_config(certs, key, ingest.registry.clone())
-            .context("the syslog TLS configuration")?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("listening for syslog over TLS on {addr}"))?;
-        tracing::info!(%addr, "syslog over TLS listening");
-        tasks.push(ingest.start_tls(listener, server));
-    }
-    tasks.push(tokio::spawn(retention(state.store.clone(), events.clone())));
-    let _ = state
-        .watch
-        .set(medsec_server::watch::Watch { events, ingest });
-    Ok(tasks)
+    Ok(events)
 }
 
 /// The certificate chain and key medsec serves HTTPS with, for the

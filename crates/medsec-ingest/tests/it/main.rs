@@ -1,7 +1,7 @@
 //! The receivers over real sockets on loopback, into a real event store
 //! and the real SQLite store: attribution, acknowledgement, masking,
 //! counts, error samples, bad input and TLS client certificates.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -16,6 +16,10 @@ use medsec_store::watch::{MemberScope, NewLogSource, Transport};
 use medsec_store::{AuditEntry, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
+
+mod bus;
+mod fuzz;
+mod peers;
 
 fn entry(action: Action) -> AuditEntry {
     AuditEntry {
@@ -53,6 +57,14 @@ struct Env {
 
 impl Env {
     async fn new() -> Env {
+        Env::with_sink(|events| Arc::new(LocalSink(events))).await
+    }
+
+    /// An environment whose receivers append to the sink `sink` makes
+    /// (given the event store).
+    async fn with_sink(
+        sink: impl FnOnce(Arc<EventStore>) -> Arc<dyn medsec_ingest::EventSink>,
+    ) -> Env {
         let db = medsec_store::testing::sqlite().await;
         let store = db.store.clone();
         let mut members = Vec::new();
@@ -74,7 +86,7 @@ impl Env {
             Arc::new(EventStore::open(dir.path().join("events"), Default::default()).unwrap());
         let ingest = Ingest::new(
             store.clone(),
-            Arc::new(LocalSink(events.clone())),
+            sink(events.clone()),
             IpAddr::V4(Ipv4Addr::LOCALHOST),
         );
         Env {

@@ -10,6 +10,7 @@ pub mod catalog;
 mod pages;
 mod sustain;
 mod watch;
+mod watch_config;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +39,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = assure::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
+    let r = watch_config::routes(r);
     account::routes(r)
 }
 
@@ -263,6 +265,10 @@ impl Errors {
 
     pub fn has(&self, field: &str) -> bool {
         self.0.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// Splits an error into form errors to show, or passes it on.

@@ -63,7 +63,24 @@ struct SourceLine {
     silent: bool,
     today_events: i64,
     today_bytes: String,
-    today_errors: i64,
+    today_parse_errors: i64,
+    today_dropped: i64,
+    /// Events per second over the last minute, from the receivers'
+    /// counters ("–" when this node has no rate for the source).
+    rate: String,
+    /// Open TCP and TLS connections now.
+    connections: i64,
+}
+
+/// A rate as the sources pages show it: more digits for slow sources.
+fn rate_text(rate: Option<f64>) -> String {
+    match rate {
+        None => "–".to_owned(),
+        Some(r) if r >= 100.0 => format!("{r:.0}"),
+        Some(r) if r >= 10.0 => format!("{r:.1}"),
+        Some(r) if r > 0.0 => format!("{r:.2}"),
+        Some(_) => "0".to_owned(),
+    }
 }
 
 /// The Korean calendar day (UTC+9) of a time: ingest counts are kept per
@@ -104,10 +121,12 @@ async fn lines(
     let today = day_of(Timestamp::now().0);
     let counts = state.store.ingest_days(scope, &today, &today).await?;
     let orgs = state.store.list_orgs().await?;
+    let now_ms = state.now().0;
     Ok(rows
         .into_iter()
         .map(|r| {
             let c = counts.iter().find(|c| c.source_id == r.id);
+            let live = svc::live(state, &r.id, now_ms);
             SourceLine {
                 member: orgs
                     .iter()
@@ -121,7 +140,10 @@ async fn lines(
                 silent: r.silent_since.is_some(),
                 today_events: c.map_or(0, |c| c.events),
                 today_bytes: bytes(c.map_or(0, |c| c.bytes)),
-                today_errors: c.map_or(0, |c| c.parse_errors + c.dropped),
+                today_parse_errors: c.map_or(0, |c| c.parse_errors),
+                today_dropped: c.map_or(0, |c| c.dropped),
+                rate: rate_text(live.and_then(|l| l.rate)),
+                connections: live.map_or(0, |l| l.connections),
                 id: r.id,
                 name: r.name,
                 transport: r.transport,
@@ -227,9 +249,10 @@ async fn source_add(
         p => match p.parse::<u16>() {
             Ok(p) => Some(p),
             Err(_) => {
-                bad.push(medsec_core::validate::FieldError::new(
+                bad.push(medsec_core::validate::FieldError::range(
                     "port",
-                    "out_of_range",
+                    1,
+                    i64::from(u16::MAX),
                 ));
                 None
             }

@@ -9,7 +9,7 @@ use crate::{ADMIN_PASSWORD, TestApp};
 
 /// The Python with the reference tools, or `None` (with a note) when not
 /// configured, unless `MEDSEC_REQUIRE_PYTHON=1` makes that a failure.
-fn python() -> Option<String> {
+pub fn python() -> Option<String> {
     match std::env::var("MEDSEC_TEST_PYTHON") {
         Ok(p) if !p.is_empty() => Some(p),
         _ => {
@@ -27,7 +27,7 @@ fn python() -> Option<String> {
 
 /// Runs a Python snippet with `path` as its argument; returns stdout, or
 /// panics with stderr when the tool rejects the input.
-fn run_python(python: &str, code: &str, path: &std::path::Path) -> String {
+pub fn run_python(python: &str, code: &str, path: &std::path::Path) -> String {
     let out = std::process::Command::new(python)
         .arg("-c")
         .arg(code)
@@ -150,4 +150,37 @@ pub async fn checklist_json_passes_its_schema(db: TestDb) {
         out.contains("INVALID ['rows', 0, 'tests', 0, 'on']"),
         "{out}"
     );
+}
+
+/// The multi-node bus series (`medsec_server::watch::bus_metrics`) as the
+/// Prometheus client reads them.
+#[test]
+fn bus_metrics_parse_with_the_prometheus_client() {
+    use std::sync::atomic::Ordering::Relaxed;
+    let Some(py) = python() else { return };
+    let m = medsec_ingest::bus::BusMetrics::default();
+    m.published_events.store(1234, Relaxed);
+    m.indexer_pending.store(7, Relaxed);
+    m.full.store(true, Relaxed);
+    m.duplicate_events.store(3, Relaxed);
+    let text = medsec_server::watch::bus_metrics(&m);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.txt");
+    std::fs::write(&path, &text).unwrap();
+    let out = run_python(
+        &py,
+        "import sys\nfrom prometheus_client.parser import text_string_to_metric_families\nfor f in text_string_to_metric_families(open(sys.argv[1]).read()):\n    for s in f.samples:\n        print(f.type, s.name, s.value)",
+        &path,
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 15, "{out}");
+    for want in [
+        "counter medsec_bus_published_events_total 1234.0",
+        "gauge medsec_bus_indexer_pending_messages 7.0",
+        "gauge medsec_bus_full 1.0",
+        "counter medsec_bus_duplicate_events_total 3.0",
+        "counter medsec_bus_bad_messages_total 0.0",
+    ] {
+        assert!(lines.contains(&want), "{want}: {out}");
+    }
 }

@@ -107,9 +107,11 @@ impl TestApp {
             Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
             std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         );
-        let _ = state
-            .watch
-            .set(medsec_server::watch::Watch { events, ingest });
+        let _ = state.watch.set(medsec_server::watch::Watch {
+            events: Some(events),
+            ingest,
+            bus: None,
+        });
         let app = medsec_server::build(state.clone());
         TestApp {
             state,
@@ -471,4 +473,7 @@ medsec_store::both_backends!(
     webhooks_are_signed_and_retried,
     watch_sources_api,
     watch_ingest_search_export,
+    watch_decoder_pages,
+    watch_masking_and_retention_pages,
+    watch_source_rates_and_metrics,
 );

@@ -42,6 +42,19 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
         .await;
     let sustain =
         crate::sustain::sustain_sample_in(&app, &maker_org, &hospital_org, "Sample").await;
+    // A decoder for the decoder page.
+    let secui = medsec_logs::custom::EXAMPLES
+        .iter()
+        .find(|(f, _)| *f == "secui-mf2.toml")
+        .unwrap()
+        .1;
+    let saved = root
+        .post(
+            "/api/v1/watch/decoders",
+            serde_json::json!({"definition": secui}),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
     let mut web = app.browser();
     web.login("root", ADMIN_PASSWORD).await;
     let mut maker = app.browser();
@@ -81,7 +94,8 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 .replace("{checklist_id}", &assure.checklist)
                 .replace("{submission_id}", &assure.submission)
                 .replace("{release_id}", &sustain.release)
-                .replace("{source_id}", &sustain.source);
+                .replace("{source_id}", &sustain.source)
+                .replace("{decoder_name}", "secui-mf2");
             let premarket = [
                 "/devices",
                 "/checklists",

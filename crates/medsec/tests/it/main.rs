@@ -485,6 +485,42 @@ fn configuration_order_is_file_then_env_then_flags() {
         hidden.contains("postgres://medsec:***@db/medsec") && !hidden.contains("s3cret"),
         "{hidden}"
     );
+    // Multi-node settings: the bus URL's password is hidden too, a role
+    // needs the bus, and a bad role is named.
+    let nodes = config(
+        &[("MEDSEC_NATS", "nats://medsec:s3cret@bus:4222")],
+        &["--node-role", "receive", "--nats-max-bytes", "2097152"],
+    );
+    assert!(
+        nodes.contains("nats = \"nats://medsec:***@bus:4222\"")
+            && nodes.contains("node_role = \"receive\"")
+            && nodes.contains("nats_max_bytes = 2097152")
+            && !nodes.contains("s3cret"),
+        "{nodes}"
+    );
+    for (flags, message) in [
+        (
+            &["--node-role", "index"][..],
+            "node_role `index` needs the ingest bus",
+        ),
+        (
+            &["--nats", "nats://bus:4222", "--node-role", "indexer"][..],
+            "node_role must be `all`, `receive` or `index`, not `indexer`",
+        ),
+        (
+            &["--nats", "nats://bus:4222", "--nats-max-bytes", "1000"][..],
+            "nats_max_bytes must be at least 1 MiB",
+        ),
+    ] {
+        let out = medsec()
+            .args(["config", "--data-dir", data.to_str().unwrap()])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flags:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(message), "{flags:?}: {err}");
+    }
     // A mistake in the file names the file and the key.
     std::fs::write(data.join("medsec.toml"), "lisen = \"127.0.0.1:1\"\n").unwrap();
     let out = medsec()
@@ -517,6 +553,9 @@ fn help_names_every_command_and_option() {
         "--body-limit",
         "MEDSEC_LISTEN",
         "MEDSEC_DATABASE",
+        "--nats",
+        "--node-role",
+        "--nats-max-bytes",
     ] {
         assert!(serve.contains(f), "serve --help lacks {f}: {serve}");
     }

@@ -32,33 +32,24 @@ fn ok(args: &[&str]) -> String {
 
 /// An ISAC and a member hospital with a TCP source on `port`.
 fn setup(data: &str, port: u16) {
-    ok(&[
-        "org",
-        "create",
-        "--data-dir",
-        data,
-        "--name",
-        "의료ISAC",
-        "--kind",
-        "isac",
-    ]);
-    ok(&[
-        "org",
-        "create",
-        "--data-dir",
-        data,
-        "--name",
-        "서울병원",
-        "--kind",
-        "hospital",
-    ]);
+    setup_with(&["--data-dir", data], port);
+}
+
+/// The same, with the database named by `store` (`--data-dir`,
+/// `--database`).
+fn setup_with(store: &[&str], port: u16) {
+    let with = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(store);
+        ok(&all)
+    };
+    with(&["org", "create", "--name", "의료ISAC", "--kind", "isac"]);
+    with(&["org", "create", "--name", "서울병원", "--kind", "hospital"]);
     let p = port.to_string();
-    ok(&[
+    with(&[
         "logs",
         "source",
         "add",
-        "--data-dir",
-        data,
         "--member",
         "서울병원",
         "--name",
@@ -78,19 +69,27 @@ fn line(i: u64) -> String {
 
 /// Connects (retrying while the server starts its listeners).
 async fn connect(port: u16) -> tokio::net::TcpStream {
+    connect_to("127.0.0.1", port).await
+}
+
+async fn connect_to(ip: &str, port: u16) -> tokio::net::TcpStream {
     for _ in 0..200 {
-        if let Ok(s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+        if let Ok(s) = tokio::net::TcpStream::connect((ip, port)).await {
             return s;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the TCP source never listened on {port}");
+    panic!("the TCP source never listened on {ip}:{port}");
 }
 
 /// Sends lines `range`, closes, waits for the server's close: the
 /// acknowledgement.
 async fn send_acknowledged(port: u16, range: std::ops::Range<u64>) {
-    let mut s = connect(port).await;
+    send_acknowledged_to("127.0.0.1", port, range).await;
+}
+
+async fn send_acknowledged_to(ip: &str, port: u16, range: std::ops::Range<u64>) {
+    let mut s = connect_to(ip, port).await;
     let mut buf = String::new();
     for i in range {
         buf.push_str(&line(i));
@@ -120,11 +119,13 @@ fn kill9(server: &mut Server) {
 
 /// The `seq=` numbers of every stored event (asserting none twice).
 fn stored_seqs(data: &str) -> HashSet<u64> {
-    let out = ok(&[
+    stored_seqs_with(&["--data-dir", data])
+}
+
+fn stored_seqs_with(store: &[&str]) -> HashSet<u64> {
+    let mut args = vec![
         "logs",
         "search",
-        "--data-dir",
-        data,
         "--format",
         "ndjson",
         "--limit",
@@ -133,8 +134,10 @@ fn stored_seqs(data: &str) -> HashSet<u64> {
         "2026-11-25T00:00:00Z",
         "--to",
         "2026-11-27T00:00:00Z",
-        "seq",
-    ]);
+    ];
+    args.extend_from_slice(store);
+    args.push("seq");
+    let out = ok(&args);
     let mut seen = HashSet::new();
     for l in out.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -347,4 +350,136 @@ fn logs_import_and_search_from_the_command_line() {
 
     let list = ok(&["logs", "source", "list", "--data-dir", &d]);
     assert!(list.contains("서울병원\tfile-import\tfile"), "{list}");
+}
+
+/// Multi-node mode: two receiving nodes and one indexing node on one
+/// PostgreSQL database and one NATS JetStream server. A receiver and the
+/// indexer are killed with SIGKILL in the middle of streams; every event
+/// a sender saw acknowledged is stored exactly once, and what was not
+/// acknowledged and is resent is stored once too.
+#[test]
+fn three_nodes_store_every_acknowledged_event_exactly_once() {
+    let Some(nats) = medsec_ingest::testing::NatsServer::start() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(medsec_store::testing::postgres_url()) else {
+        eprintln!("skipped: multi-node test (set MEDSEC_TEST_POSTGRES to run it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let node = |name: &str| dir.path().join(name).to_str().unwrap().to_owned();
+    let (r1, r2, ix) = (node("receiver-1"), node("receiver-2"), node("indexer"));
+    let port = free_port();
+    setup_with(&["--data-dir", &ix, "--database", &db], port);
+    // Two machines in real life: here two loopback addresses, the same
+    // source port on each.
+    let (ip1, ip2) = ("127.0.0.2", "127.0.0.3");
+    let receiver = |data: &str, ip: &str| {
+        Server::start(&[
+            "--data-dir",
+            data,
+            "--database",
+            &db,
+            "--nats",
+            &nats.url,
+            "--node-role",
+            "receive",
+            "--ingest-bind",
+            ip,
+        ])
+    };
+    let indexer = || {
+        Server::start(&[
+            "--data-dir",
+            &ix,
+            "--database",
+            &db,
+            "--nats",
+            &nats.url,
+            "--node-role",
+            "index",
+        ])
+    };
+    let mut n1 = receiver(&r1, ip1);
+    let mut n2 = receiver(&r2, ip2);
+    let mut nx = indexer();
+    rt.block_on(async {
+        n1.ready().await;
+        n2.ready().await;
+        nx.ready().await;
+        // 1. Both receivers take acknowledged streams at once.
+        tokio::join!(
+            send_acknowledged_to(ip1, port, 0..10_000),
+            send_acknowledged_to(ip2, port, 10_000..20_000),
+        );
+    });
+
+    // 2. The indexer dies while receivers keep acknowledging; receiver 1
+    //    dies in the middle of a stream it has not acknowledged.
+    let unacked = 40_000..60_000;
+    rt.block_on(async {
+        let more = send_acknowledged_to(ip2, port, 20_000..30_000);
+        let indexer_pid = nx.child.id().unwrap().to_string();
+        let kill_indexer = async {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            let killed = tokio::process::Command::new("kill")
+                .args(["-KILL", &indexer_pid])
+                .status()
+                .await
+                .unwrap();
+            assert!(killed.success());
+        };
+        tokio::join!(more, kill_indexer);
+        send_acknowledged_to(ip1, port, 30_000..40_000).await;
+        let mut s = connect_to(ip1, port).await;
+        let mut buf = String::new();
+        for i in unacked.clone() {
+            buf.push_str(&line(i));
+        }
+        s.write_all(buf.as_bytes().get(..buf.len() / 2).unwrap())
+            .await
+            .unwrap();
+    });
+    kill9(&mut n1);
+    kill9(&mut nx);
+
+    // 3. Both come back; the sender resends what it did not see
+    //    acknowledged.
+    let mut n1 = receiver(&r1, ip1);
+    let mut nx = indexer();
+    rt.block_on(async {
+        n1.ready().await;
+        nx.ready().await;
+        send_acknowledged_to(ip1, port, unacked.clone()).await;
+    });
+
+    // 4. Wait until the indexer has taken everything off the bus, stop
+    //    it, and count.
+    rt.block_on(async {
+        let mut config = medsec_ingest::bus::BusConfig::new(nats.url.clone());
+        config.append_patience = Duration::from_secs(1);
+        let bus = medsec_ingest::bus::Bus::connect(config).await.unwrap();
+        let m = &bus.metrics;
+        for _ in 0..600 {
+            bus.observe().await.unwrap();
+            if m.indexer_pending.load(std::sync::atomic::Ordering::Relaxed) == 0
+                && m.stream_messages.load(std::sync::atomic::Ordering::Relaxed) == 0
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            m.indexer_pending.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "the indexer never caught up"
+        );
+    });
+    nx.stop();
+    n1.stop();
+    n2.stop();
+    let seqs = stored_seqs_with(&["--data-dir", &ix, "--database", &db]);
+    assert_eq!(seqs.len(), 60_000);
+    assert!((0..60_000).all(|i| seqs.contains(&i)));
 }
