@@ -111,6 +111,7 @@ actions! {
     LogSourceDeleted = "log_source.deleted", true;
     DecoderSaved = "decoder.saved", false;
     DecoderActivated = "decoder.activated", true;
+    DecoderDeactivated = "decoder.deactivated", true;
     DecoderDeleted = "decoder.deleted", false;
     MaskingRuleChanged = "masking_rule.changed", true;
     RetentionChanged = "retention.changed", true;

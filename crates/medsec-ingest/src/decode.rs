@@ -46,13 +46,18 @@ pub fn mask_config(rules: &[MaskingRuleRow]) -> MaskConfig {
     config
 }
 
-/// The active analyst-defined decoders, compiled. One that no longer
-/// compiles (it was stored by an older medsec) is reported and left out.
+/// The analyst-defined decoders in service, compiled: each one's version
+/// in service, never its draft, so that saving a draft changes nothing
+/// here until it is activated. One that no longer compiles (it was stored
+/// by an older medsec) is reported and left out.
 pub fn compile_decoders(rows: &[DecoderRow]) -> (Decoders, Vec<BuildError>) {
     let mut decoders = Decoders::new();
     let mut errors = Vec::new();
-    for row in rows.iter().filter(|r| r.active) {
-        match parse_definitions(&row.definition, &row.name) {
+    for row in rows {
+        let Some(definition) = &row.active_definition else {
+            continue;
+        };
+        match parse_definitions(definition, &row.name) {
             Ok(defs) => {
                 for def in defs {
                     match CustomDecoder::compile(def) {

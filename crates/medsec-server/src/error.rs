@@ -57,6 +57,11 @@ pub enum Error {
     /// A unique value is taken (409).
     #[error("{field} already exists")]
     Conflict { field: String },
+    /// The object is still used and may not be turned off or removed
+    /// (409); `by` names its users as the caller knows them (a decoder's
+    /// sources as `member · source`).
+    #[error("{what} is in use by {}", .by.join(", "))]
+    InUse { what: &'static str, by: Vec<String> },
     /// The body is larger than allowed (413).
     #[error("request body too large")]
     PayloadTooLarge,
@@ -80,7 +85,9 @@ impl Error {
             Error::Unauthenticated | Error::SessionExpired | Error::LoginFailed => {
                 StatusCode::UNAUTHORIZED
             }
-            Error::SessionRefused | Error::Conflict { .. } => StatusCode::CONFLICT,
+            Error::SessionRefused | Error::Conflict { .. } | Error::InUse { .. } => {
+                StatusCode::CONFLICT
+            }
             Error::PasswordChangeRequired
             | Error::TotpEnrolmentRequired
             | Error::Forbidden
@@ -109,6 +116,7 @@ impl Error {
             Error::NotFound => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::Conflict { .. } => "conflict",
+            Error::InUse { .. } => "in_use",
             Error::PayloadTooLarge => "payload_too_large",
             Error::Busy => "busy",
             Error::Internal(_) => "internal",
@@ -123,6 +131,7 @@ impl From<medsec_store::StoreError> for Error {
             medsec_store::StoreError::Conflict { what } => Error::Conflict {
                 field: what.to_owned(),
             },
+            medsec_store::StoreError::InUse { what, by } => Error::InUse { what, by },
             other => Error::Internal(chain(&other)),
         }
     }

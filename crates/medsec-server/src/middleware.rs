@@ -159,6 +159,7 @@ pub fn api_error(parts: &Parts, e: &Error) -> Response {
         Error::BadRequest { code, detail } => {
             format!("{}: {detail}", lang.t(&format!("api-error-{code}")))
         }
+        Error::InUse { by, .. } => format!("{}: {}", lang.t("api-error-in_use"), by.join(", ")),
         other => lang.t(&format!("api-error-{}", other.code())),
     };
     let body = ErrorBody {

@@ -661,8 +661,10 @@ fn now_ns() -> i64 {
     Timestamp::now().0.saturating_mul(1_000_000)
 }
 
-/// Stores a definition (new or replacing one of the same name, which
-/// makes it inactive until its samples pass again) and runs its samples.
+/// Stores a definition as its decoder's draft (a new decoder, or a new
+/// definition of a stored one) and runs its samples. A decoder in service
+/// stays in service with its earlier definition: the sources that use it
+/// go on with that version until the draft is activated.
 pub async fn decoder_save(
     store: &Store,
     by: &By,
@@ -684,9 +686,23 @@ pub async fn decoder_save(
     Ok((row, test))
 }
 
-/// Activates a stored decoder if its samples pass now; the answer is the
-/// test either way, and an `Invalid` error when they do not pass.
-pub async fn decoder_activate(store: &Store, by: &By, name: &str) -> Result<DecoderTest> {
+/// What activating a decoder did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Activation {
+    /// The samples of the draft, which all passed.
+    pub test: DecoderTest,
+    /// The decoder as it is now, its draft in service.
+    pub decoder: medsec_store::watch::DecoderRow,
+    /// Whether an earlier, different version was in service and is
+    /// replaced: the sources switch to the new one at the receivers' next
+    /// reload.
+    pub replaced: bool,
+}
+
+/// Puts a stored decoder's draft in service (in place of the version in
+/// service, if any) if its samples pass now; a `decoder_samples` error
+/// with the report when they do not, and nothing changes.
+pub async fn decoder_activate(store: &Store, by: &By, name: &str) -> Result<Activation> {
     isac(by)?;
     let Some(row) = store.decoder(name).await? else {
         return Err(Error::NotFound);
@@ -700,38 +716,84 @@ pub async fn decoder_activate(store: &Store, by: &By, name: &str) -> Result<Deco
         });
     }
     let now = Timestamp::now();
-    store
-        .set_decoder_active(name, true, now, by.audit(now, Action::DecoderActivated))
-        .await?;
-    Ok(test)
+    // Only the definition whose samples just passed is activated.
+    match store
+        .activate_decoder(
+            name,
+            &row.definition,
+            now,
+            by.audit(now, Action::DecoderActivated),
+        )
+        .await
+    {
+        Ok(done) => Ok(Activation {
+            test,
+            decoder: done.decoder,
+            replaced: done.replaced,
+        }),
+        Err(medsec_store::StoreError::Conflict { .. }) => Err(Error::BadRequest {
+            code: "decoder_changed",
+            detail: format!("decoder {name:?} was saved again while its samples ran"),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
+/// Takes a decoder out of service (its draft stays). Refused while a
+/// source uses it, naming the sources: a source never loses its decoder.
 pub async fn decoder_deactivate(store: &Store, by: &By, name: &str) -> Result<()> {
     isac(by)?;
     let now = Timestamp::now();
-    store
-        .set_decoder_active(name, false, now, by.audit(now, Action::DecoderActivated))
-        .await?;
-    Ok(())
+    match store
+        .deactivate_decoder(name, by.audit(now, Action::DecoderDeactivated))
+        .await
+    {
+        Err(medsec_store::StoreError::InUse { by: ids, .. }) => Err(in_use(store, ids).await?),
+        other => Ok(other?),
+    }
 }
 
-/// Deletes a decoder no source uses.
+/// Deletes a decoder no source uses; refused, naming the sources, while
+/// one does.
 pub async fn decoder_delete(store: &Store, by: &By, name: &str) -> Result<()> {
     isac(by)?;
-    if store
-        .log_sources(MemberScope::All)
-        .await?
-        .iter()
-        .any(|s| s.format == name)
-    {
-        return Err(Error::Conflict {
-            field: "format".into(),
-        });
-    }
-    store
+    match store
         .delete_decoder(name, by.audit(Timestamp::now(), Action::DecoderDeleted))
-        .await?;
-    Ok(())
+        .await
+    {
+        Err(medsec_store::StoreError::InUse { by: ids, .. }) => Err(in_use(store, ids).await?),
+        other => Ok(other?),
+    }
+}
+
+/// The refusal of a change to a decoder that sources use, naming each
+/// as `member · source` (only the ISAC changes decoders, and it sees
+/// every source).
+async fn in_use(store: &Store, ids: Vec<String>) -> Result<Error> {
+    let sources = store.log_sources(MemberScope::All).await?;
+    let orgs = store.list_orgs().await?;
+    let by = ids
+        .into_iter()
+        .map(|id| match sources.iter().find(|s| s.id == id) {
+            Some(s) => source_label(&orgs, s),
+            None => id,
+        })
+        .collect();
+    Ok(Error::InUse {
+        what: "decoder",
+        by,
+    })
+}
+
+/// A source as people name it: `member · source`.
+pub fn source_label(orgs: &[medsec_store::Organization], source: &LogSourceRow) -> String {
+    format!(
+        "{} · {}",
+        orgs.iter()
+            .find(|o| o.id == source.member_id)
+            .map_or(source.member_id.as_str(), |o| o.name.as_str()),
+        source.name
+    )
 }
 
 /// A stored decoder with what the caller may see of its use.

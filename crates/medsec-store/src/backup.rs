@@ -476,8 +476,9 @@ pub(crate) const TABLES: &[Table] = &[
         columns: &[
             ("name", Text),
             ("definition", Text),
-            ("active", Bool),
+            ("active_definition", OptText),
             ("tested_at", OptInt),
+            ("activated_at", OptInt),
             ("created_by", Text),
             ("created_at", Int),
             ("updated_at", Int),
@@ -1062,6 +1063,28 @@ pub fn known_tables() -> Vec<&'static str> {
 pub async fn table_names(store: &Store, catalogue_sql: &'static str) -> Result<Vec<String>> {
     crate::on!(store, pool => {
         let rows: Vec<(String,)> = sqlx::query_as(catalogue_sql).fetch_all(pool).await.map_err(db("list tables"))?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    })
+}
+
+/// The columns a backup carries of an exported table, in order; `None`
+/// for a table it does not export (for the schema-coverage test).
+pub fn exported_columns(table: &str) -> Option<Vec<&'static str>> {
+    TABLES
+        .iter()
+        .find(|t| t.name == table)
+        .map(|t| t.columns.iter().map(|(c, _)| *c).collect())
+}
+
+/// The columns a table has in the open database (for the schema-coverage
+/// test).
+pub async fn column_names(store: &Store, table: &str) -> Result<Vec<String>> {
+    crate::on!(store, pool => {
+        let sql = match store.backend() {
+            crate::Backend::Sqlite => "SELECT name FROM pragma_table_info($1) ORDER BY cid",
+            crate::Backend::Postgres => "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(sql).bind(table).fetch_all(pool).await.map_err(db("list columns"))?;
         Ok(rows.into_iter().map(|(n,)| n).collect())
     })
 }

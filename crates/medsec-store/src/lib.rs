@@ -92,6 +92,10 @@ pub enum StoreError {
     /// The object does not exist in the caller's organisation.
     #[error("{what} not found")]
     NotFound { what: &'static str },
+    /// The object is still used (a decoder by log sources) and may not be
+    /// turned off or removed; `by` holds the users' ids.
+    #[error("{what} is in use by {}", .by.join(", "))]
+    InUse { what: &'static str, by: Vec<String> },
     #[error("database schema: {0}")]
     Migration(String),
     #[error("invalid database location `{url}`: {reason}")]

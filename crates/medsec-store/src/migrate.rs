@@ -75,6 +75,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0010_watch_sources.sql"),
         postgres: include_str!("../migrations/postgres/0010_watch_sources.sql"),
     },
+    Migration {
+        version: 11,
+        description: "watch: a decoder's version in service apart from its draft",
+        sqlite: include_str!("../migrations/sqlite/0011_decoder_versions.sql"),
+        postgres: include_str!("../migrations/postgres/0011_decoder_versions.sql"),
+    },
 ];
 
 /// The schema version this build expects.
@@ -321,5 +327,127 @@ mod tests {
         );
     }
 
-    crate::both_backends!(opens_apply_once_and_check);
+    /// A new database with the migrations up to `version` applied, as a
+    /// medsec of that version left it: its URL, and a connection to it
+    /// that does not migrate.
+    async fn database_at(db: &TestDb, dir: &std::path::Path, version: i64) -> String {
+        use sqlx::Connection;
+        let (url, sqls): (String, Vec<&str>) = match db.backend() {
+            crate::Backend::Sqlite => (
+                dir.join("old.db").display().to_string(),
+                MIGRATIONS.iter().map(|m| m.sqlite).collect(),
+            ),
+            crate::Backend::Postgres => (
+                crate::testing::postgres_url().await.unwrap(),
+                MIGRATIONS.iter().map(|m| m.postgres).collect(),
+            ),
+        };
+        macro_rules! apply {
+            ($conn:expr) => {{
+                let mut c = $conn;
+                sqlx::raw_sql(CREATE_TABLE).execute(&mut c).await.unwrap();
+                for (m, sql) in MIGRATIONS.iter().zip(sqls).filter(|(m, _)| m.version <= version) {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut c).await.unwrap();
+                    sqlx::query("INSERT INTO schema_migrations (version, description, checksum, applied_at) VALUES ($1, $2, $3, 0)")
+                        .bind(m.version).bind(m.description).bind(checksum(sql))
+                        .execute(&mut c).await.unwrap();
+                }
+                c.close().await.unwrap();
+            }};
+        }
+        match db.backend() {
+            crate::Backend::Sqlite => apply!(
+                sqlx::SqliteConnection::connect(&format!("sqlite://{url}?mode=rwc"))
+                    .await
+                    .unwrap()
+            ),
+            crate::Backend::Postgres => apply!(sqlx::PgConnection::connect(&url).await.unwrap()),
+        }
+        url
+    }
+
+    /// Runs `sql` on the database at `url` without opening a store.
+    async fn execute_at(backend: crate::Backend, url: &str, sql: &'static str) {
+        use sqlx::Connection;
+        match backend {
+            crate::Backend::Sqlite => {
+                let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{url}"))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
+            }
+            crate::Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::raw_sql(sql).execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
+            }
+        }
+    }
+
+    /// Migration 11 keeps the decoders that were active in service: their
+    /// definition becomes the version in service, activated when their
+    /// samples last passed (or, lacking that, when last saved).
+    async fn decoders_in_service_survive_migration_11(db: TestDb) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_at(&db, dir.path(), 10).await;
+        execute_at(
+            db.backend(),
+            &url,
+            "INSERT INTO log_decoders (name, definition, active, tested_at, created_by, created_at, updated_at) VALUES
+                ('live', 'name = \"live\"', TRUE, 5, 'kim', 1, 4),
+                ('untested', 'name = \"untested\"', TRUE, NULL, 'kim', 1, 7),
+                ('draft', 'name = \"draft\"', FALSE, 6, 'lee', 2, 3)",
+        )
+        .await;
+        let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+        assert_eq!(store.schema_version().await.unwrap(), latest_version());
+        let decoders = store.decoders().await.unwrap();
+        let summary: Vec<_> = decoders
+            .iter()
+            .map(|d| {
+                (
+                    d.name.as_str(),
+                    d.active,
+                    d.active_definition.as_deref(),
+                    d.activated_at,
+                    d.tested_at,
+                    d.changes_pending(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("draft", false, None, None, Some(6), false),
+                (
+                    "live",
+                    true,
+                    Some("name = \"live\""),
+                    Some(5),
+                    Some(5),
+                    false
+                ),
+                (
+                    "untested",
+                    true,
+                    Some("name = \"untested\""),
+                    Some(7),
+                    None,
+                    false
+                ),
+            ]
+        );
+        assert!(
+            decoders
+                .iter()
+                .all(|d| d.definition == format!("name = \"{}\"", d.name))
+        );
+        store.close().await;
+    }
+
+    crate::both_backends!(
+        opens_apply_once_and_check,
+        decoders_in_service_survive_migration_11
+    );
 }

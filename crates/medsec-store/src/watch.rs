@@ -134,17 +134,59 @@ pub struct LogSourceChange {
 }
 
 row! {
-    /// An analyst-defined decoder.
+    /// An analyst-defined decoder: the draft being edited and the version
+    /// in service, which sources use until a newer draft is activated.
     #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
     pub struct DecoderRow {
         pub name: String,
+        /// The draft: the definition as last saved.
         pub definition: String,
+        /// The definition in service, which the receivers compile; `None`
+        /// when the decoder is not in service.
+        pub active_definition: Option<String>,
+        /// Whether the decoder is in service (`active_definition` is set).
         pub active: bool,
+        /// When the draft's samples last passed at its activation; cleared
+        /// when a different draft is saved.
         pub tested_at: Option<i64>,
+        /// When the version in service was activated.
+        pub activated_at: Option<i64>,
         pub created_by: String,
         pub created_at: i64,
+        /// When the draft was last saved.
         pub updated_at: i64,
     }
+}
+
+impl DecoderRow {
+    /// Whether the draft differs from the version in service: saved
+    /// changes that are not active yet.
+    pub fn changes_pending(&self) -> bool {
+        self.active_definition
+            .as_deref()
+            .is_some_and(|a| a != self.definition)
+    }
+}
+
+/// What activating a decoder did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecoderActivation {
+    /// The decoder as it is now: its draft in service.
+    pub decoder: DecoderRow,
+    /// Whether an earlier, different version was in service and the
+    /// activation replaced it.
+    pub replaced: bool,
+}
+
+const DECODER_COLUMNS: &str = "name, definition, active_definition, (active_definition IS NOT NULL) AS active, tested_at, activated_at, created_by, created_at, updated_at";
+
+/// The sources that name a decoder as their format.
+const DECODER_USERS: &str = "SELECT id FROM log_sources WHERE format = $1 ORDER BY member_id, name";
+
+/// The SHA-256 (hex) of a definition, which audit records name versions by.
+fn definition_sha256(definition: &str) -> String {
+    use sha2::Digest;
+    medsec_core::credential::hex(&sha2::Sha256::digest(definition.as_bytes()))
 }
 
 row! {
@@ -447,8 +489,10 @@ impl Store {
 
     // --- decoders -----------------------------------------------------
 
-    /// Saves a decoder definition (new or changed). A changed definition
-    /// is inactive until its samples pass again.
+    /// Saves a decoder's draft: a new decoder (not in service until it is
+    /// activated) or a new definition of a stored one. The version in
+    /// service, if any, stays in service: the sources that use the
+    /// decoder go on with it until the draft is activated.
     pub async fn save_decoder(
         &self,
         name: &str,
@@ -458,72 +502,160 @@ impl Store {
         audit: AuditEntry,
     ) -> Result<DecoderRow> {
         let pg = self.is_postgres();
-        let existing = self.decoder(name).await?;
-        let row = DecoderRow {
-            name: name.to_owned(),
-            definition: definition.to_owned(),
-            active: false,
-            tested_at: None,
-            created_by: existing
-                .as_ref()
-                .map_or_else(|| by.to_owned(), |e| e.created_by.clone()),
-            created_at: existing.as_ref().map_or(now.0, |e| e.created_at),
-            updated_at: now.0,
-        };
+        let lock = if pg { " FOR UPDATE" } else { "" };
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM log_decoders WHERE name = $1").bind(name).execute(&mut *tx).await.map_err(db("replace decoder"))?;
-            sqlx::query("INSERT INTO log_decoders (name, definition, active, tested_at, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(&row.name).bind(&row.definition).bind(row.active).bind(row.tested_at).bind(&row.created_by).bind(row.created_at).bind(row.updated_at)
-                .execute(&mut *tx).await.map_err(db("save decoder"))?;
-            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({"replaced": existing.is_some()})), pg).await?;
+            let existing: Option<DecoderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DECODER_COLUMNS} FROM log_decoders WHERE name = $1{lock}")))
+                .bind(name).fetch_optional(&mut *tx).await.map_err(db("read decoder"))?;
+            let row = match existing.clone() {
+                Some(mut row) => {
+                    if row.definition != definition {
+                        row.definition = definition.to_owned();
+                        row.tested_at = None;
+                    }
+                    row.updated_at = now.0;
+                    sqlx::query("UPDATE log_decoders SET definition = $1, tested_at = $2, updated_at = $3 WHERE name = $4")
+                        .bind(&row.definition).bind(row.tested_at).bind(row.updated_at).bind(name)
+                        .execute(&mut *tx).await.map_err(db("save decoder"))?;
+                    row
+                }
+                None => {
+                    let row = DecoderRow {
+                        name: name.to_owned(),
+                        definition: definition.to_owned(),
+                        active_definition: None,
+                        active: false,
+                        tested_at: None,
+                        activated_at: None,
+                        created_by: by.to_owned(),
+                        created_at: now.0,
+                        updated_at: now.0,
+                    };
+                    sqlx::query("INSERT INTO log_decoders (name, definition, active_definition, tested_at, activated_at, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                        .bind(&row.name).bind(&row.definition).bind(&row.active_definition).bind(row.tested_at).bind(row.activated_at)
+                        .bind(&row.created_by).bind(row.created_at).bind(row.updated_at)
+                        .execute(&mut *tx).await.map_err(conflict_or("save decoder", "decoder"))?;
+                    row
+                }
+            };
+            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({
+                "draft": true,
+                "new": existing.is_none(),
+                "sha256": definition_sha256(definition),
+                "in_service": row.active,
+                "changes_pending": row.changes_pending(),
+            })), pg).await?;
             tx.commit().await.map_err(db("commit decoder"))?;
-        });
-        Ok(row)
+            Ok(row)
+        })
     }
 
-    /// Activates (after its samples passed: the caller checks) or
-    /// deactivates a decoder.
-    pub async fn set_decoder_active(
+    /// Puts a decoder's draft in service, in place of the version in
+    /// service if there is one. `tested` is the definition whose samples
+    /// the caller ran and saw pass: if the draft is no longer that one
+    /// (saved again meanwhile), nothing changes and the answer is
+    /// [`StoreError::Conflict`].
+    pub async fn activate_decoder(
         &self,
         name: &str,
-        active: bool,
+        tested: &str,
         now: Timestamp,
         audit: AuditEntry,
-    ) -> Result<()> {
+    ) -> Result<DecoderActivation> {
+        let pg = self.is_postgres();
+        let lock = if pg { " FOR UPDATE" } else { "" };
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let Some(mut row): Option<DecoderRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DECODER_COLUMNS} FROM log_decoders WHERE name = $1{lock}")))
+                .bind(name).fetch_optional(&mut *tx).await.map_err(db("read decoder"))?
+            else {
+                return Err(StoreError::NotFound { what: "decoder" });
+            };
+            if row.definition != tested {
+                return Err(StoreError::Conflict { what: "newer draft of the decoder" });
+            }
+            let previous = row.active_definition.replace(row.definition.clone());
+            let previous_at = row.activated_at.replace(now.0);
+            row.active = true;
+            row.tested_at = Some(now.0);
+            sqlx::query("UPDATE log_decoders SET active_definition = definition, activated_at = $1, tested_at = $1 WHERE name = $2")
+                .bind(now.0).bind(name).execute(&mut *tx).await.map_err(db("activate decoder"))?;
+            let replaced = previous.as_ref().is_some_and(|p| *p != row.definition);
+            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({
+                "active": true,
+                "sha256": definition_sha256(&row.definition),
+                "replaced": replaced,
+                "previous_sha256": previous.as_deref().map(definition_sha256),
+                "previous_activated_at": previous_at,
+            })), pg).await?;
+            tx.commit().await.map_err(db("commit decoder"))?;
+            Ok(DecoderActivation { decoder: row, replaced })
+        })
+    }
+
+    /// Takes a decoder out of service; its draft stays. Refused with
+    /// [`StoreError::InUse`] while a source names it as its format, so
+    /// that no source is left without its decoder.
+    pub async fn deactivate_decoder(&self, name: &str, audit: AuditEntry) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("UPDATE log_decoders SET active = $1, tested_at = CASE WHEN $1 THEN $2 ELSE tested_at END WHERE name = $3")
-                .bind(active).bind(now.0).bind(name).execute(&mut *tx).await.map_err(db("activate decoder"))?;
-            if done.rows_affected() == 0 {
+            // The decoder's row is changed (and so locked on PostgreSQL)
+            // before its users are counted: a source added meanwhile
+            // either committed already, and is counted, or waits.
+            let previous: Option<(Option<String>,)> = sqlx::query_as("SELECT active_definition FROM log_decoders WHERE name = $1")
+                .bind(name).fetch_optional(&mut *tx).await.map_err(db("read decoder"))?;
+            let Some((previous,)) = previous else {
                 return Err(StoreError::NotFound { what: "decoder" });
+            };
+            sqlx::query("UPDATE log_decoders SET active_definition = NULL, activated_at = NULL WHERE name = $1")
+                .bind(name).execute(&mut *tx).await.map_err(db("deactivate decoder"))?;
+            let users: Vec<(String,)> = sqlx::query_as(DECODER_USERS)
+                .bind(name).fetch_all(&mut *tx).await.map_err(db("find the decoder's sources"))?;
+            if !users.is_empty() {
+                return Err(StoreError::InUse { what: "decoder", by: users.into_iter().map(|(id,)| id).collect() });
             }
-            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({"active": active})), pg).await?;
+            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({
+                "active": false,
+                "previous_sha256": previous.as_deref().map(definition_sha256),
+            })), pg).await?;
             tx.commit().await.map_err(db("commit decoder"))?;
         });
         Ok(())
     }
 
     pub async fn decoder(&self, name: &str) -> Result<Option<DecoderRow>> {
-        on!(self, pool => sqlx::query_as("SELECT name, definition, active, tested_at, created_by, created_at, updated_at FROM log_decoders WHERE name = $1")
+        on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DECODER_COLUMNS} FROM log_decoders WHERE name = $1")))
             .bind(name).fetch_optional(pool).await.map_err(db("read decoder")))
     }
 
     pub async fn decoders(&self) -> Result<Vec<DecoderRow>> {
-        on!(self, pool => sqlx::query_as("SELECT name, definition, active, tested_at, created_by, created_at, updated_at FROM log_decoders ORDER BY name")
+        on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DECODER_COLUMNS} FROM log_decoders ORDER BY name")))
             .fetch_all(pool).await.map_err(db("list decoders")))
     }
 
+    /// Deletes a decoder, draft and version in service. Refused with
+    /// [`StoreError::InUse`] while a source names it as its format.
     pub async fn delete_decoder(&self, name: &str, audit: AuditEntry) -> Result<()> {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let done = sqlx::query("DELETE FROM log_decoders WHERE name = $1").bind(name).execute(&mut *tx).await.map_err(db("delete decoder"))?;
-            if done.rows_affected() == 0 {
+            let previous: Option<(Option<String>,)> = sqlx::query_as("SELECT active_definition FROM log_decoders WHERE name = $1")
+                .bind(name).fetch_optional(&mut *tx).await.map_err(db("read decoder"))?;
+            let Some((previous,)) = previous else {
                 return Err(StoreError::NotFound { what: "decoder" });
+            };
+            // Deleted before its users are counted, as in deactivation.
+            sqlx::query("DELETE FROM log_decoders WHERE name = $1").bind(name).execute(&mut *tx).await.map_err(db("delete decoder"))?;
+            let users: Vec<(String,)> = sqlx::query_as(DECODER_USERS)
+                .bind(name).fetch_all(&mut *tx).await.map_err(db("find the decoder's sources"))?;
+            if !users.is_empty() {
+                return Err(StoreError::InUse { what: "decoder", by: users.into_iter().map(|(id,)| id).collect() });
             }
-            tx.append_audit(&audit.target("decoder", name.to_owned()), pg).await?;
+            tx.append_audit(&audit.target("decoder", name.to_owned()).details(serde_json::json!({
+                "was_active": previous.is_some(),
+                "previous_sha256": previous.as_deref().map(definition_sha256),
+            })), pg).await?;
             tx.commit().await.map_err(db("commit decoder deletion"))?;
         });
         Ok(())

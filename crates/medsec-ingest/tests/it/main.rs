@@ -565,3 +565,117 @@ async fn a_silent_source_is_reported_to_its_member_and_the_isac() {
             .is_empty()
     );
 }
+
+/// Editing a decoder never interrupts the sources that use it: a source
+/// goes on decoding with the version in service while a new definition is
+/// saved (even one whose samples fail), and switches to the new version at
+/// the first reload after it is activated. Taking the decoder out of
+/// service is refused while the source uses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_keeps_its_decoder_while_a_draft_is_saved() {
+    let env = Env::new().await;
+    let version = |field: &str| {
+        format!(
+            "name = \"hospital-fw\"\npattern = '^FW %{{WORD:event.action}} %{{IP:{field}}}'\n\
+             [[sample]]\nline = 'FW DENY 198.51.100.1'\n[sample.expect]\n\"{field}\" = \"198.51.100.1\"\n"
+        )
+    };
+    let (v1, v2) = (version("source.ip"), version("destination.ip"));
+    env.store
+        .save_decoder(
+            "hospital-fw",
+            &v1,
+            "test",
+            Timestamp::now(),
+            entry(Action::DecoderSaved),
+        )
+        .await
+        .unwrap();
+    env.store
+        .activate_decoder(
+            "hospital-fw",
+            &v1,
+            Timestamp::now(),
+            entry(Action::DecoderActivated),
+        )
+        .await
+        .unwrap();
+    let port = free_port();
+    env.source(
+        &env.seoul,
+        "방화벽",
+        Transport::Tcp,
+        Some(port),
+        "hospital-fw",
+        None,
+    )
+    .await;
+    let count = |query: &str| env.search(query, EventScope::AllMembers).len();
+    send_tcp(port, b"FW DENY 203.0.113.1\n").await;
+    assert_eq!(
+        count("source.ip:203.0.113.1 AND event.module:hospital-fw"),
+        1
+    );
+
+    // A new definition is saved, then one whose samples would fail: the
+    // receivers reload and the source goes on with the version in service.
+    for draft in [v2.clone(), v2.replace("198.51.100.1\"\n", "192.0.2.1\"\n")] {
+        env.store
+            .save_decoder(
+                "hospital-fw",
+                &draft,
+                "test",
+                Timestamp::now(),
+                entry(Action::DecoderSaved),
+            )
+            .await
+            .unwrap();
+        env.ingest.reload().await.unwrap();
+        assert_eq!(env.ingest.listening().await, [(Transport::Tcp, port)]);
+    }
+    send_tcp(port, b"FW DENY 203.0.113.2\n").await;
+    assert_eq!(count("source.ip:203.0.113.2"), 1);
+    assert_eq!(count("destination.ip:203.0.113.2"), 0);
+
+    // Nor does an attempt to take it out of service stop the source.
+    assert!(matches!(
+        env.store
+            .deactivate_decoder("hospital-fw", entry(Action::DecoderDeactivated))
+            .await,
+        Err(medsec_store::StoreError::InUse { .. })
+    ));
+    env.ingest.reload().await.unwrap();
+    assert_eq!(env.ingest.listening().await, [(Transport::Tcp, port)]);
+
+    // The passing draft saved again and activated: the next reload
+    // switches the source to it, on the same listener.
+    env.store
+        .save_decoder(
+            "hospital-fw",
+            &v2,
+            "test",
+            Timestamp::now(),
+            entry(Action::DecoderSaved),
+        )
+        .await
+        .unwrap();
+    let done = env
+        .store
+        .activate_decoder(
+            "hospital-fw",
+            &v2,
+            Timestamp::now(),
+            entry(Action::DecoderActivated),
+        )
+        .await
+        .unwrap();
+    assert!(done.replaced);
+    env.ingest.reload().await.unwrap();
+    assert_eq!(env.ingest.listening().await, [(Transport::Tcp, port)]);
+    send_tcp(port, b"FW DENY 203.0.113.3\n").await;
+    assert_eq!(count("destination.ip:203.0.113.3"), 1);
+    assert_eq!(count("source.ip:203.0.113.3"), 0);
+    // Every line was decoded: none was lost or kept undecoded.
+    assert_eq!(count("*"), 3);
+    assert_eq!(count("event.module:hospital-fw"), 3);
+}

@@ -377,7 +377,27 @@ async fn set_retention(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The analyst-defined decoders (definitions, whether active).
+/// A decoder as the API shows it: the draft (`definition`), the version
+/// in service (`active_definition`, null when not in service) and whether
+/// the draft has changes not active yet.
+#[derive(serde::Serialize)]
+struct DecoderJson<'a> {
+    #[serde(flatten)]
+    row: &'a medsec_store::watch::DecoderRow,
+    changes_pending: bool,
+}
+
+impl<'a> DecoderJson<'a> {
+    fn of(row: &'a medsec_store::watch::DecoderRow) -> DecoderJson<'a> {
+        DecoderJson {
+            row,
+            changes_pending: row.changes_pending(),
+        }
+    }
+}
+
+/// The analyst-defined decoders: each one's draft, its version in service
+/// and whether the draft differs from it.
 #[utoipa::path(get, path = "/api/v1/watch/decoders", tag = "watch", security(("bearer" = [])),
     responses((status = 200, description = "OK", content_type = "application/json")))]
 async fn list_decoders(
@@ -387,7 +407,8 @@ async fn list_decoders(
     let by = as_member(&state, &actor, Permission::Read).await?;
     svc::scope(&by)?;
     let rows = state.store.decoders().await?;
-    Ok(Json(json!({"decoders": to_value(&rows)?})))
+    let decoders: Vec<DecoderJson> = rows.iter().map(DecoderJson::of).collect();
+    Ok(Json(json!({"decoders": to_value(&decoders)?})))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -396,9 +417,10 @@ pub struct DecoderBody {
     pub definition: String,
 }
 
-/// Stores a decoder definition (inactive until activated) and runs its
-/// samples; a definition that does not compile is a 400 naming the
-/// pattern and position.
+/// Stores a decoder definition as the decoder's draft and runs its
+/// samples; a decoder in service stays in service with its earlier
+/// definition until the draft is activated. A definition that does not
+/// compile is a 400 naming the pattern and position.
 #[utoipa::path(post, path = "/api/v1/watch/decoders", tag = "watch", security(("bearer" = [])), request_body = DecoderBody,
     responses((status = 201, description = "Stored, with the samples' results", content_type = "application/json"), (status = 400, description = "Does not compile", body = ErrorBody)))]
 async fn save_decoder(
@@ -410,7 +432,7 @@ async fn save_decoder(
     let (row, test) = svc::decoder_save(&state.store, &by, &body.definition).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"decoder": to_value(&row)?, "test": to_value(&test)?})),
+        Json(json!({"decoder": to_value(&DecoderJson::of(&row))?, "test": to_value(&test)?})),
     ))
 }
 
@@ -428,22 +450,29 @@ async fn test_decoder(
     Ok(Json(json!({"test": to_value(&test)?})))
 }
 
-/// Activates a stored decoder: only when all its samples pass.
+/// Puts a stored decoder's draft in service, replacing the version in
+/// service if there is one: only when all the draft's samples pass.
+/// `replaced` says whether an earlier, different version was in service.
 #[utoipa::path(post, path = "/api/v1/watch/decoders/{decoder_name}/activate", tag = "watch", security(("bearer" = [])), params(("decoder_name" = String, Path)),
-    responses((status = 200, description = "Active", content_type = "application/json"), (status = 400, description = "A sample failed", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 200, description = "In service", content_type = "application/json"), (status = 400, description = "A sample failed", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 async fn activate_decoder(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Id(name): Id,
 ) -> Result<Json<Value>> {
     let by = as_member(&state, &actor, Permission::Write).await?;
-    let test = svc::decoder_activate(&state.store, &by, &name).await?;
-    Ok(Json(json!({"test": to_value(&test)?})))
+    let done = svc::decoder_activate(&state.store, &by, &name).await?;
+    Ok(Json(json!({
+        "test": to_value(&done.test)?,
+        "decoder": to_value(&DecoderJson::of(&done.decoder))?,
+        "replaced": done.replaced,
+    })))
 }
 
-/// Deactivates a decoder.
+/// Takes a decoder out of service (its draft stays); refused while a
+/// source uses it (409 naming the sources).
 #[utoipa::path(post, path = "/api/v1/watch/decoders/{decoder_name}/deactivate", tag = "watch", security(("bearer" = [])), params(("decoder_name" = String, Path)),
-    responses((status = 204, description = "Inactive"), (status = 404, description = "Not found", body = ErrorBody)))]
+    responses((status = 204, description = "Not in service"), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A source uses it", body = ErrorBody)))]
 async fn deactivate_decoder(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
@@ -454,7 +483,8 @@ async fn deactivate_decoder(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Deletes a decoder no source uses (409 when one does).
+/// Deletes a decoder no source uses (409 naming the sources when one
+/// does).
 #[utoipa::path(delete, path = "/api/v1/watch/decoders/{decoder_name}", tag = "watch", security(("bearer" = [])), params(("decoder_name" = String, Path)),
     responses((status = 204, description = "Deleted"), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A source uses it", body = ErrorBody)))]
 async fn delete_decoder(

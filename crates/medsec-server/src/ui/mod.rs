@@ -370,6 +370,7 @@ pub fn error_response(
         Error::MethodNotAllowed => ("error-method-title", "error-method"),
         Error::PayloadTooLarge => ("error-too-large-title", "error-too-large"),
         Error::Busy => ("error-busy-title", "error-busy"),
+        Error::InUse { .. } => ("error-in-use-title", "error-in-use"),
         Error::BadRequest { .. } | Error::Invalid(_) => {
             ("error-bad-request-title", "error-bad-request")
         }

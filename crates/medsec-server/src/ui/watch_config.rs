@@ -139,9 +139,16 @@ struct UsedBy {
 struct DecoderLine {
     name: String,
     description: String,
+    /// In service.
     active: bool,
+    /// The draft differs from the version in service.
+    pending: bool,
+    /// The version in service, when it differs from the draft.
+    in_service: Option<String>,
     used_by: Vec<UsedBy>,
     updated: String,
+    /// When the version in service was activated.
+    activated: Option<String>,
 }
 
 struct Example {
@@ -174,9 +181,8 @@ struct DecoderTpl<'a> {
     page: &'a Page,
     manage: bool,
     line: DecoderLine,
-    tested: String,
-    /// Why the last action (activate, delete) was refused, and the
-    /// service's own words.
+    /// Why the last action (activate, deactivate, delete) was refused,
+    /// and the service's own words (the failing samples, the sources).
     refused: Option<(String, String)>,
     editor: Editor,
     grok: String,
@@ -192,24 +198,25 @@ async fn used_by(state: &AppState, view: &DecoderView) -> Result<Vec<UsedBy>> {
         .iter()
         .map(|s| UsedBy {
             id: s.id.clone(),
-            label: format!(
-                "{} · {}",
-                orgs.iter()
-                    .find(|o| o.id == s.member_id)
-                    .map_or(s.member_id.as_str(), |o| o.name.as_str()),
-                s.name
-            ),
+            label: svc::source_label(&orgs, s),
         })
         .collect())
 }
 
 async fn decoder_line(state: &AppState, page: &Page, view: &DecoderView) -> Result<DecoderLine> {
+    let row = &view.row;
     Ok(DecoderLine {
-        name: view.row.name.clone(),
+        name: row.name.clone(),
         description: view.description.clone(),
-        active: view.row.active,
+        active: row.active,
+        pending: row.changes_pending(),
+        in_service: row
+            .active_definition
+            .clone()
+            .filter(|_| row.changes_pending()),
         used_by: used_by(state, view).await?,
-        updated: page.time(Timestamp(view.row.updated_at)),
+        updated: page.time(Timestamp(row.updated_at)),
+        activated: row.activated_at.map(|t| page.time(Timestamp(t))),
     })
 }
 
@@ -233,7 +240,11 @@ fn notice(page: Page, done: &str) -> Page {
     match done {
         "saved" => page.notice("success", "watch-decoder-saved"),
         "saved_failing" => page.notice("warn", "watch-decoder-saved-failing"),
+        "draft_saved" => page.notice("success", "watch-decoder-draft-saved"),
+        "draft_saved_failing" => page.notice("warn", "watch-decoder-draft-saved-failing"),
+        "draft_same" => page.notice("info", "watch-decoder-draft-same"),
         "activated" => page.notice("success", "watch-decoder-activated"),
+        "changes_activated" => page.notice("success", "watch-decoder-changes-activated"),
         "deactivated" => page.notice("info", "watch-decoder-deactivated"),
         "deleted" => page.notice("success", "watch-decoder-deleted"),
         "mask_added" => page.notice("success", "watch-mask-added"),
@@ -349,11 +360,6 @@ async fn decoder_render(
         }
     };
     let line = decoder_line(state, &page, &view).await?;
-    let tested = view
-        .row
-        .tested_at
-        .map(|t| page.time(Timestamp(t)))
-        .unwrap_or_else(|| page.t("watch-never"));
     Ok(render(
         status,
         &page,
@@ -361,7 +367,6 @@ async fn decoder_render(
             page: &page,
             manage,
             line,
-            tested,
             refused,
             editor,
             grok: grok_names(),
@@ -449,15 +454,20 @@ async fn decoder_save(
 ) -> Result<Response> {
     let by = as_member(&state, &actor, Permission::Write).await?;
     match svc::decoder_save(&state.store, &by, &f.definition).await {
-        Ok((row, test)) => Ok(see_other(&format!(
-            "/watch/decoders/{}?done={}",
-            row.name,
-            if test.passed {
-                "saved"
-            } else {
-                "saved_failing"
-            }
-        ))),
+        Ok((row, test)) => {
+            // A decoder in service keeps its version in service: say so.
+            let done = match (row.active, row.changes_pending(), test.passed) {
+                (false, _, true) => "saved",
+                (false, _, false) => "saved_failing",
+                (true, false, _) => "draft_same",
+                (true, true, true) => "draft_saved",
+                (true, true, false) => "draft_saved_failing",
+            };
+            Ok(see_other(&format!(
+                "/watch/decoders/{}?done={done}",
+                row.name
+            )))
+        }
         Err(Error::BadRequest { detail, .. }) => {
             let editor = Editor {
                 definition: f.definition,
@@ -515,7 +525,14 @@ async fn decoder_activate(
 ) -> Result<Response> {
     let by = as_member(&state, &actor, Permission::Write).await?;
     match svc::decoder_activate(&state.store, &by, &name).await {
-        Ok(_) => Ok(see_other(&format!("/watch/decoders/{name}?done=activated"))),
+        Ok(done) => Ok(see_other(&format!(
+            "/watch/decoders/{name}?done={}",
+            if done.replaced {
+                "changes_activated"
+            } else {
+                "activated"
+            }
+        ))),
         Err(e @ Error::BadRequest { .. }) => {
             let status = e.status();
             let detail = match e {
@@ -542,15 +559,29 @@ async fn decoder_activate(
 
 async fn decoder_deactivate(
     State(state): State<AppState>,
+    parts: Parts,
     WebUser(actor): WebUser,
     Id(name): Id,
     CsrfForm(_): CsrfForm<serde_json::Value>,
 ) -> Result<Response> {
     let by = as_member(&state, &actor, Permission::Write).await?;
-    svc::decoder_deactivate(&state.store, &by, &name).await?;
-    Ok(see_other(&format!(
-        "/watch/decoders/{name}?done=deactivated"
-    )))
+    match svc::decoder_deactivate(&state.store, &by, &name).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/watch/decoders/{name}?done=deactivated"
+        ))),
+        Err(e) => {
+            refused(
+                &state,
+                &parts,
+                &actor,
+                &by,
+                &name,
+                e,
+                "watch-decoder-deactivate-refused",
+            )
+            .await
+        }
+    }
 }
 
 async fn decoder_delete(
@@ -563,30 +594,48 @@ async fn decoder_delete(
     let by = as_member(&state, &actor, Permission::Write).await?;
     match svc::decoder_delete(&state.store, &by, &name).await {
         Ok(()) => Ok(see_other("/watch/decoders?done=deleted")),
-        Err(Error::Conflict { .. }) => {
-            let view = svc::decoder(&state.store, &by, &name).await?;
-            let lang = crate::extract::request_lang(&parts);
-            let sources = used_by(&state, &view)
-                .await?
-                .into_iter()
-                .map(|u| u.label)
-                .collect::<Vec<_>>()
-                .join(", ");
-            decoder_render(
+        Err(e) => {
+            refused(
                 &state,
                 &parts,
                 &actor,
                 &by,
                 &name,
-                "",
-                None,
-                Some((lang.t("watch-decoder-delete-refused"), sources)),
-                StatusCode::CONFLICT,
+                e,
+                "watch-decoder-delete-refused",
             )
             .await
         }
-        Err(e) => Err(e),
     }
+}
+
+/// The decoder's page again after a change was refused because sources
+/// use the decoder, with `why` and the sources; other errors pass on.
+async fn refused(
+    state: &AppState,
+    parts: &Parts,
+    actor: &Actor,
+    by: &By,
+    name: &str,
+    e: Error,
+    why: &str,
+) -> Result<Response> {
+    let Error::InUse { by: sources, .. } = e else {
+        return Err(e);
+    };
+    let lang = crate::extract::request_lang(parts);
+    decoder_render(
+        state,
+        parts,
+        actor,
+        by,
+        name,
+        "",
+        None,
+        Some((lang.t(why), sources.join(", "))),
+        StatusCode::CONFLICT,
+    )
+    .await
 }
 
 // --- masking -------------------------------------------------------------------

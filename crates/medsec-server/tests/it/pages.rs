@@ -55,6 +55,23 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
         )
         .await;
     assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.body);
+    // In service, with changes not active yet: the page shows both.
+    let activated = root
+        .post(
+            "/api/v1/watch/decoders/secui-mf2/activate",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(activated.status, StatusCode::OK, "{}", activated.body);
+    let draft = secui.replacen("firewall traffic logs", "firewall traffic logs, v2", 1);
+    assert_ne!(draft, secui);
+    let saved = root
+        .post(
+            "/api/v1/watch/decoders",
+            serde_json::json!({"definition": draft}),
+        )
+        .await;
+    assert_eq!(saved.json()["decoder"]["changes_pending"], true);
     let mut web = app.browser();
     web.login("root", ADMIN_PASSWORD).await;
     let mut maker = app.browser();

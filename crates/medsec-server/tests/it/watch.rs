@@ -311,13 +311,36 @@ pub async fn watch_sources_api(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["replaced"], false, "{}", r.body);
+    assert_eq!(r.json()["decoder"]["active_definition"], secui);
     let r = root.post("/api/v1/watch/sources", mf2).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let r = root
-        .call(Method::DELETE, "/api/v1/watch/decoders/secui-mf2", None)
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    // A changed definition whose sample no longer holds stays inactive.
+    // While a source uses it, the decoder can be neither deleted nor
+    // deactivated; the refusal names the source.
+    for r in [
+        root.call(Method::DELETE, "/api/v1/watch/decoders/secui-mf2", None)
+            .await,
+        root.post(
+            "/api/v1/watch/decoders/secui-mf2/deactivate",
+            serde_json::json!({}),
+        )
+        .await,
+    ] {
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "in_use", "{}", r.body);
+        assert!(
+            r.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .ends_with(": 부산병원 · MF2"),
+            "{}",
+            r.body
+        );
+    }
+    let list = hospital.get("/api/v1/watch/decoders").await.json();
+    assert_eq!(list["decoders"][0]["active"], true, "{list}");
+    // A changed definition whose sample no longer holds is saved as the
+    // draft; the version in service stays in service.
     let wrong = secui.replacen(
         "\"event.action\" = \"DENY\"",
         "\"event.action\" = \"ALLOW\"",
@@ -347,6 +370,11 @@ pub async fn watch_sources_api(db: TestDb) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let saved = &r.json()["decoder"];
+    assert_eq!(saved["active"], true, "{saved}");
+    assert_eq!(saved["changes_pending"], true, "{saved}");
+    assert_eq!(saved["definition"], wrong);
+    assert_eq!(saved["active_definition"], secui);
     let r = root
         .post(
             "/api/v1/watch/decoders/secui-mf2/activate",
@@ -355,8 +383,46 @@ pub async fn watch_sources_api(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("FAILED"), "{}", r.body);
+    assert_eq!(r.json()["error"]["code"], "decoder_samples");
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Not every sample passes: sample 1: ok"),
+        "{}",
+        r.body
+    );
     let list = hospital.get("/api/v1/watch/decoders").await.json();
-    assert_eq!(list["decoders"][0]["active"], false, "{list}");
+    let listed = &list["decoders"][0];
+    assert_eq!(listed["active"], true, "{list}");
+    assert_eq!(listed["changes_pending"], true, "{list}");
+    assert_eq!(listed["definition"], wrong, "{list}");
+    assert_eq!(listed["active_definition"], secui, "{list}");
+    // A changed definition whose samples pass replaces the version in
+    // service when it is activated.
+    let better = secui.replacen("firewall traffic logs", "firewall traffic logs, v2", 1);
+    assert_ne!(better, secui);
+    let r = root
+        .post(
+            "/api/v1/watch/decoders",
+            serde_json::json!({"definition": better}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["decoder"]["active_definition"], secui);
+    let r = root
+        .post(
+            "/api/v1/watch/decoders/secui-mf2/activate",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["replaced"], true, "{}", r.body);
+    assert_eq!(r.json()["decoder"]["changes_pending"], false);
+    let list = hospital.get("/api/v1/watch/decoders").await.json();
+    assert_eq!(list["decoders"][0]["active_definition"], better, "{list}");
+    assert_eq!(list["decoders"][0]["changes_pending"], false, "{list}");
+    assert!(list["decoders"][0]["activated_at"].is_i64(), "{list}");
 
     let actions: Vec<String> = app
         .audit_actions()
@@ -871,13 +937,99 @@ pub async fn watch_decoder_pages(db: TestDb) {
     assert!(r.body.contains(&format!(
         "<a href=\"/watch/sources/{source}\">부산병원 · 부산-방화벽</a>"
     )));
-    // Deactivating asks first when sources use the decoder.
-    let r = analyst.get("/watch/decoders/secui-mf2").await;
+    // Nor is deactivation: the source would receive nothing.
+    let r = analyst
+        .post("/watch/decoders/secui-mf2/deactivate", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let refusal = between(&r.body, "notice-error\" role=\"alert\">", "</div>");
     assert!(
-        r.body.contains("수집원 1개가 다시 활성화할 때까지"),
+        refusal.contains("비활성화하지 않았습니다") && refusal.contains("부산병원 · 부산-방화벽"),
+        "{refusal}"
+    );
+    assert!(r.body.contains("badge-success\">활성"));
+
+    // Editing the decoder in service: saved as a draft, shown next to
+    // the version in service, which the source keeps until activation.
+    let draft = secui.replacen("firewall traffic logs", "firewall traffic logs, v2", 1);
+    let r = analyst
+        .post(
+            "/watch/decoders",
+            &[("definition", &draft), ("editing", "secui-mf2")],
+        )
+        .await;
+    assert_eq!(r.location(), "/watch/decoders/secui-mf2?done=draft_saved");
+    let r = analyst.get(r.location()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("변경 사항을 저장했습니다"), "{}", r.body);
+    assert!(r.body.contains("badge-success\">활성"));
+    assert!(
+        between(&r.body, "id=\"pending\">", "</span>") == "변경 사항이 아직 적용되지 않음",
         "{}",
         r.body
     );
+    assert!(
+        between(&r.body, "id=\"in-service-definition\">", "</pre>")
+            .contains("firewall traffic logs (reconstructed"),
+        "{}",
+        r.body
+    );
+    assert!(between(&r.body, "name=\"definition\"", "</textarea>").contains("traffic logs, v2"));
+    assert!(r.body.contains(">변경 사항 활성화</button>"));
+    let r = analyst.get("/watch/decoders").await;
+    assert!(
+        r.body
+            .contains("badge-pending\">변경 사항이 아직 적용되지 않음")
+    );
+    let stored = app.state.store.decoder("secui-mf2").await.unwrap().unwrap();
+    assert!(stored.active && stored.changes_pending());
+    assert_eq!(stored.active_definition.as_deref(), Some(secui));
+    // A failing draft is saved too, and still leaves the source alone.
+    let r = analyst
+        .post(
+            "/watch/decoders",
+            &[("definition", &failing), ("editing", "secui-mf2")],
+        )
+        .await;
+    assert_eq!(
+        r.location(),
+        "/watch/decoders/secui-mf2?done=draft_saved_failing"
+    );
+    let r = analyst.get(r.location()).await;
+    assert!(r.body.contains("수집원은 적용 중인 버전을 계속 씁니다"));
+    let r = analyst
+        .post("/watch/decoders/secui-mf2/activate", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = analyst
+        .post(
+            "/watch/decoders",
+            &[("definition", &draft), ("editing", "secui-mf2")],
+        )
+        .await;
+    assert_eq!(r.location(), "/watch/decoders/secui-mf2?done=draft_saved");
+    // Activating the changes swaps the versions.
+    let r = analyst
+        .post("/watch/decoders/secui-mf2/activate", &[])
+        .await;
+    assert_eq!(
+        r.location(),
+        "/watch/decoders/secui-mf2?done=changes_activated"
+    );
+    let r = analyst.get(r.location()).await;
+    assert!(r.body.contains("변경 사항을 활성화했습니다"), "{}", r.body);
+    assert!(!r.body.contains("id=\"pending\"") && !r.body.contains("id=\"in-service-definition\""));
+    assert!(!r.body.contains("/activate\""));
+    let stored = app.state.store.decoder("secui-mf2").await.unwrap().unwrap();
+    assert_eq!(stored.active_definition.as_deref(), Some(draft.as_str()));
+    // Saving the same text again says so.
+    let r = analyst
+        .post(
+            "/watch/decoders",
+            &[("definition", &draft), ("editing", "secui-mf2")],
+        )
+        .await;
+    assert_eq!(r.location(), "/watch/decoders/secui-mf2?done=draft_same");
 
     // A hospital: reads the decoders and tries definitions; sees only its
     // own sources; changes nothing.
@@ -956,20 +1108,7 @@ pub async fn watch_decoder_pages(db: TestDb) {
             .active
     );
 
-    // Deactivated, the source moved off it, deleted.
-    let r = analyst
-        .post("/watch/decoders/secui-mf2/deactivate", &[])
-        .await;
-    assert_eq!(r.location(), "/watch/decoders/secui-mf2?done=deactivated");
-    assert!(
-        !app.state
-            .store
-            .decoder("secui-mf2")
-            .await
-            .unwrap()
-            .unwrap()
-            .active
-    );
+    // The source gone: deactivated (the definition stays), deleted.
     app.state
         .store
         .delete_log_source(
@@ -990,6 +1129,16 @@ pub async fn watch_decoder_pages(db: TestDb) {
         )
         .await
         .unwrap();
+    let r = analyst
+        .post("/watch/decoders/secui-mf2/deactivate", &[])
+        .await;
+    assert_eq!(r.location(), "/watch/decoders/secui-mf2?done=deactivated");
+    let r = analyst.get(r.location()).await;
+    assert!(r.body.contains("디코더를 비활성화했습니다"));
+    assert!(r.body.contains("적용 중인 버전 없음"), "{}", r.body);
+    assert!(r.body.contains(">활성화</button>"));
+    let stored = app.state.store.decoder("secui-mf2").await.unwrap().unwrap();
+    assert!(!stored.active && stored.definition == draft);
     let r = analyst.post("/watch/decoders/secui-mf2/delete", &[]).await;
     assert_eq!(r.location(), "/watch/decoders?done=deleted");
     assert!(
@@ -1007,7 +1156,12 @@ pub async fn watch_decoder_pages(db: TestDb) {
 
     // Every change is in the audit log, by the analyst.
     let audit = app.audit_actions().await;
-    for action in ["decoder.saved", "decoder.activated", "decoder.deleted"] {
+    for action in [
+        "decoder.saved",
+        "decoder.activated",
+        "decoder.deactivated",
+        "decoder.deleted",
+    ] {
         assert!(
             audit.iter().any(|(a, who, outcome)| a == action
                 && who == "analyst-kim"

@@ -299,31 +299,7 @@ async fn decoders_masking_and_retention(db: TestDb) {
         )
         .await
         .unwrap();
-    store
-        .set_decoder_active("secui", true, now, entry(Action::DecoderActivated))
-        .await
-        .unwrap();
-    assert!(store.decoder("secui").await.unwrap().unwrap().active);
-    // A changed definition must pass its samples again.
-    let changed = store
-        .save_decoder(
-            "secui",
-            "name = \"secui\" # v2",
-            "other",
-            Timestamp(now.0 + 1),
-            entry(Action::DecoderSaved),
-        )
-        .await
-        .unwrap();
-    assert!(!changed.active);
-    assert_eq!(changed.created_by, "analyst");
     assert_eq!(store.decoders().await.unwrap().len(), 1);
-    assert!(matches!(
-        store
-            .set_decoder_active("nope", true, now, entry(Action::DecoderActivated))
-            .await,
-        Err(StoreError::NotFound { .. })
-    ));
     store
         .delete_decoder("secui", entry(Action::DecoderDeleted))
         .await
@@ -394,8 +370,223 @@ async fn decoders_masking_and_retention(db: TestDb) {
     );
 }
 
+/// Editing a decoder never takes it out of service: a saved definition
+/// is a draft, activation swaps it in, and a decoder a source uses can
+/// be neither deactivated nor deleted.
+async fn decoders_keep_their_version_in_service(db: TestDb) {
+    let store = &db.store;
+    setup(store).await;
+    let (a, _) = org_with_user(store, "Alpha", Role::Editor).await;
+    let now = Timestamp(1_700_000_000_000);
+    let at = |ms: i64| Timestamp(now.0 + ms);
+    let (v1, v2) = ("name = \"secui\"", "name = \"secui\" # v2");
+
+    // A new decoder is a draft, not in service.
+    let new = store
+        .save_decoder("secui", v1, "analyst", now, entry(Action::DecoderSaved))
+        .await
+        .unwrap();
+    assert!(!new.active && new.active_definition.is_none() && !new.changes_pending());
+    assert_eq!(store.decoder("secui").await.unwrap().unwrap(), new);
+
+    // Activation puts the draft the caller tested in service.
+    let first = store
+        .activate_decoder("secui", v1, at(1), entry(Action::DecoderActivated))
+        .await
+        .unwrap();
+    assert!(!first.replaced);
+    assert!(first.decoder.active && !first.decoder.changes_pending());
+    assert_eq!(first.decoder.active_definition.as_deref(), Some(v1));
+    assert_eq!(first.decoder.activated_at, Some(at(1).0));
+    assert_eq!(
+        store.decoder("secui").await.unwrap().unwrap(),
+        first.decoder
+    );
+    let fw = store
+        .create_log_source(
+            &NewLogSource {
+                format: "secui".into(),
+                ..source(&a.id, "fw", Transport::Tcp, Some(20514))
+            },
+            "analyst",
+            now,
+            entry(Action::LogSourceCreated),
+        )
+        .await
+        .unwrap();
+
+    // Saving a changed definition changes only the draft.
+    let saved = store
+        .save_decoder("secui", v2, "other", at(2), entry(Action::DecoderSaved))
+        .await
+        .unwrap();
+    assert_eq!(saved.definition, v2);
+    assert_eq!(saved.active_definition.as_deref(), Some(v1));
+    assert!(saved.active && saved.changes_pending());
+    assert_eq!(saved.activated_at, Some(at(1).0));
+    assert_eq!(saved.tested_at, None, "the new draft is untested");
+    assert_eq!(saved.updated_at, at(2).0);
+    assert_eq!(saved.created_by, "analyst");
+    assert_eq!(store.decoder("secui").await.unwrap().unwrap(), saved);
+    assert_eq!(
+        store.decoders().await.unwrap(),
+        std::slice::from_ref(&saved)
+    );
+
+    // A draft other than the one the caller tested is not activated.
+    assert!(matches!(
+        store
+            .activate_decoder("secui", v1, at(3), entry(Action::DecoderActivated))
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.decoder("secui").await.unwrap().unwrap(), saved);
+
+    // Activating the draft replaces the version in service.
+    let second = store
+        .activate_decoder("secui", v2, at(4), entry(Action::DecoderActivated))
+        .await
+        .unwrap();
+    assert!(second.replaced);
+    assert_eq!(second.decoder.active_definition.as_deref(), Some(v2));
+    assert_eq!(second.decoder.activated_at, Some(at(4).0));
+    assert_eq!(second.decoder.tested_at, Some(at(4).0));
+    assert!(!second.decoder.changes_pending());
+    assert_eq!(
+        store.decoder("secui").await.unwrap().unwrap(),
+        second.decoder
+    );
+    // Saving the same text again leaves nothing pending.
+    let same = store
+        .save_decoder("secui", v2, "analyst", at(5), entry(Action::DecoderSaved))
+        .await
+        .unwrap();
+    assert!(!same.changes_pending() && same.tested_at == Some(at(4).0));
+
+    // While the source uses it, the decoder stays in service and stored;
+    // the refusal names the source.
+    for refused in [
+        store
+            .deactivate_decoder("secui", entry(Action::DecoderDeactivated))
+            .await,
+        store
+            .delete_decoder("secui", entry(Action::DecoderDeleted))
+            .await,
+    ] {
+        match refused {
+            Err(StoreError::InUse { what, by }) => {
+                assert_eq!((what, by), ("decoder", vec![fw.id.clone()]));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let kept = store.decoder("secui").await.unwrap().unwrap();
+    assert!(kept.active && kept.active_definition.as_deref() == Some(v2));
+
+    // Once the source uses another format: out of service (the draft
+    // stays), then deleted.
+    store
+        .update_log_source(
+            MemberScope::All,
+            &fw.id,
+            &LogSourceChange {
+                format: Some("auto".into()),
+                ..Default::default()
+            },
+            at(6),
+            entry(Action::LogSourceUpdated),
+        )
+        .await
+        .unwrap();
+    store
+        .deactivate_decoder("secui", entry(Action::DecoderDeactivated))
+        .await
+        .unwrap();
+    let off = store.decoder("secui").await.unwrap().unwrap();
+    assert!(!off.active && off.active_definition.is_none() && off.activated_at.is_none());
+    assert!(!off.changes_pending());
+    assert_eq!(off.definition, v2);
+    store
+        .delete_decoder("secui", entry(Action::DecoderDeleted))
+        .await
+        .unwrap();
+    assert!(store.decoders().await.unwrap().is_empty());
+    for missing in [
+        store
+            .activate_decoder("secui", v2, at(7), entry(Action::DecoderActivated))
+            .await
+            .map(|_| ()),
+        store
+            .deactivate_decoder("secui", entry(Action::DecoderDeactivated))
+            .await,
+        store
+            .delete_decoder("secui", entry(Action::DecoderDeleted))
+            .await,
+    ] {
+        assert!(
+            matches!(missing, Err(StoreError::NotFound { .. })),
+            "{missing:?}"
+        );
+    }
+
+    // The audit records say what happened, oldest first; refusals
+    // changed nothing and recorded nothing.
+    let mut records = store
+        .list_audit(
+            "",
+            true,
+            &medsec_store::AuditFilter {
+                action_prefix: Some("decoder.".into()),
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    records.reverse();
+    let said: Vec<(String, serde_json::Value)> = records
+        .iter()
+        .map(|r| (r.action.clone(), serde_json::from_str(&r.details).unwrap()))
+        .collect();
+    let actions: Vec<&str> = said.iter().map(|(a, _)| a.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "decoder.saved",
+            "decoder.activated",
+            "decoder.saved",
+            "decoder.activated",
+            "decoder.saved",
+            "decoder.deactivated",
+            "decoder.deleted",
+        ]
+    );
+    let sha = |text: &str| {
+        use sha2::Digest;
+        medsec_core::credential::hex(&sha2::Sha256::digest(text.as_bytes()))
+    };
+    let details: Vec<&serde_json::Value> = said.iter().map(|(_, d)| d).collect();
+    assert_eq!(details[0]["draft"], true);
+    assert_eq!(details[0]["new"], true);
+    assert_eq!(details[0]["in_service"], false);
+    assert_eq!(details[1]["replaced"], false);
+    assert_eq!(details[1]["sha256"], sha(v1));
+    assert_eq!(details[2]["new"], false);
+    assert_eq!(details[2]["in_service"], true);
+    assert_eq!(details[2]["changes_pending"], true);
+    assert_eq!(details[3]["replaced"], true);
+    assert_eq!(details[3]["sha256"], sha(v2));
+    assert_eq!(details[3]["previous_sha256"], sha(v1));
+    assert_eq!(details[3]["previous_activated_at"], at(1).0);
+    assert_eq!(details[4]["changes_pending"], false);
+    assert_eq!(details[5]["active"], false);
+    assert_eq!(details[5]["previous_sha256"], sha(v2));
+    assert_eq!(details[6]["was_active"], false);
+}
+
 medsec_store::both_backends!(
     sources_belong_to_one_member,
     silent_sources_are_reported_once,
     decoders_masking_and_retention,
+    decoders_keep_their_version_in_service,
 );
