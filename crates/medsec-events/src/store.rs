@@ -2,6 +2,7 @@
 //! commit, the flusher thread that turns the tail into segments,
 //! compaction, retention and statistics.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs::{self, File, OpenOptions};
 use std::future::Future;
@@ -26,7 +27,7 @@ use crate::search::{self, MemberScope};
 use crate::segment::block::{self, RawCol, Shapes};
 use crate::segment::write::{SegmentWriter, WriteOptions, sync_dir};
 use crate::segment::{self as seg, Segment};
-use crate::tail::{self, Tail};
+use crate::tail::{self, IdSet, Tail};
 use crate::ticket::{Completer, Ticket, ticket};
 use crate::wal::{self, TornRecord, Wal};
 
@@ -444,7 +445,7 @@ impl EventStore {
 
         let mut dedup = DedupCache::new(config.dedup_cache_bytes);
         let mut active = Tail::default();
-        let mut active_ids: HashMap<PartKey, HashSet<EventId>> = HashMap::new();
+        let mut active_ids: HashMap<PartKey, IdSet> = HashMap::new();
         let checkpoint = wal::read_checkpoint(&wal_dir)?;
         let files = wal::list(&wal_dir)?;
         let mut last_wal = 0u64;
@@ -1044,7 +1045,7 @@ fn load_segments(
 struct Writer {
     inner: Arc<Inner>,
     wal: Wal,
-    active_ids: HashMap<PartKey, HashSet<EventId>>,
+    active_ids: HashMap<PartKey, IdSet>,
     dedup: DedupCache,
 }
 
@@ -1138,63 +1139,107 @@ impl Writer {
         };
         let offset = self.inner.config.utc_offset_seconds;
         // Deduplicate and group by partition, remembering each request's
-        // counts.
+        // counts. A group's events mostly share a few partitions, so each
+        // partition's id sets are looked up once (`Part`; its active ids
+        // are taken out of the map meanwhile and put back after) and
+        // events refer to their partition by index.
+        struct Part<'a> {
+            key: PartKey,
+            /// The ids of the active tail, and those taken in this group.
+            ids: IdSet,
+            frozen: Option<&'a IdSet>,
+            segments: &'a [Arc<Segment>],
+            /// The events stored, and how many (to size the vector once:
+            /// it becomes a chunk of the tail).
+            events: Vec<Event>,
+            stored: usize,
+        }
+        let mut parts: Vec<Part<'_>> = Vec::new();
         let mut receipts = Vec::with_capacity(group.len());
-        let mut kept: BTreeMap<PartKey, Vec<Event>> = BTreeMap::new();
-        let mut batch_ids: HashMap<PartKey, HashSet<EventId>> = HashMap::new();
-        let mut records: Vec<Vec<(PartKey, Event)>> = Vec::with_capacity(group.len());
+        let mut records: Vec<Vec<(usize, Event)>> = Vec::with_capacity(group.len());
+        let mut last = 0;
         for (events, done) in group {
             let mut r = AppendReceipt::default();
             let mut rec = Vec::with_capacity(events.len());
             for ev in events {
-                let key = PartKey {
-                    member: ev.member.clone(),
-                    day: Day::of(ev.timestamp, offset),
+                let day = Day::of(ev.timestamp, offset);
+                let same = |p: &Part<'_>| p.key.day == day && p.key.member == ev.member;
+                let p = match parts.get(last) {
+                    Some(p) if same(p) => last,
+                    _ => match parts.iter().position(same) {
+                        Some(p) => p,
+                        None => {
+                            let key = PartKey {
+                                member: ev.member.clone(),
+                                day,
+                            };
+                            parts.push(Part {
+                                ids: self.active_ids.remove(&key).unwrap_or_default(),
+                                frozen: frozen.as_ref().and_then(|f| f.ids.get(&key)),
+                                segments: segments
+                                    .parts
+                                    .get(&key)
+                                    .map(Vec::as_slice)
+                                    .unwrap_or(&[]),
+                                key,
+                                events: Vec::new(),
+                                stored: 0,
+                            });
+                            parts.len() - 1
+                        }
+                    },
                 };
-                let seen = batch_ids.get(&key).is_some_and(|s| s.contains(&ev.id))
-                    || self
-                        .active_ids
-                        .get(&key)
-                        .is_some_and(|s| s.contains(&ev.id))
-                    || frozen
-                        .as_ref()
-                        .and_then(|f| f.ids.get(&key))
-                        .is_some_and(|s| s.contains(&ev.id))
-                    || self.dedup.contains(
-                        segments.parts.get(&key).map(Vec::as_slice).unwrap_or(&[]),
-                        &ev.id,
-                    );
+                last = p;
+                let part = &mut parts[p];
+                let seen = part.ids.contains(&ev.id)
+                    || part.frozen.is_some_and(|s| s.contains(&ev.id))
+                    || self.dedup.contains(part.segments, &ev.id);
                 if seen {
                     r.duplicates += 1;
                     continue;
                 }
-                batch_ids.entry(key.clone()).or_default().insert(ev.id);
+                part.ids.insert(ev.id);
                 r.stored += 1;
-                rec.push((key, ev));
+                rec.push((p, ev));
             }
             receipts.push((r, done));
             records.push(rec);
         }
         for rec in &records {
             if !rec.is_empty() {
-                let evs: Vec<&Event> = rec.iter().map(|(_, e)| e).collect();
-                self.wal.add(&evs);
+                self.wal.add(rec.iter().map(|(_, e)| e));
             }
         }
-        if let Err(e) = self.wal.commit() {
+        let committed = self.wal.commit();
+        if committed.is_err() {
+            // Not stored: forget the ids taken.
+            for (p, ev) in records.iter().flatten() {
+                parts[*p].ids.remove(&ev.id);
+            }
+        } else {
+            for rec in &records {
+                for (p, _) in rec {
+                    parts[*p].stored += 1;
+                }
+            }
+            for part in &mut parts {
+                part.events.reserve_exact(part.stored);
+            }
+            for (p, ev) in records.into_iter().flatten() {
+                parts[p].events.push(ev);
+            }
+        }
+        let mut kept = Vec::with_capacity(parts.len());
+        for part in parts {
+            kept.push((part.key.clone(), part.events));
+            self.active_ids.insert(part.key, part.ids);
+        }
+        if let Err(e) = committed {
             self.inner.poison(&e);
             for (_, done) in receipts {
                 done.complete(Err(e.clone()));
             }
             return;
-        }
-        for rec in records {
-            for (key, ev) in rec {
-                kept.entry(key).or_default().push(ev);
-            }
-        }
-        for (key, ids) in batch_ids {
-            self.active_ids.entry(key).or_default().extend(ids);
         }
         {
             let mut st = self.inner.write();
@@ -1223,17 +1268,17 @@ type IdTable = Arc<block::IdTable>;
 
 pub(crate) struct DedupCache {
     /// Per segment number: its id table and when it was last used.
-    tables: HashMap<u64, (IdTable, u64)>,
+    tables: foldhash::HashMap<u64, (IdTable, u64)>,
     bytes: usize,
     max_bytes: usize,
     tick: u64,
-    blocks: VecDeque<((u64, u32), HashSet<EventId>)>,
+    blocks: VecDeque<((u64, u32), IdSet)>,
 }
 
 impl DedupCache {
     pub fn new(max_bytes: usize) -> DedupCache {
         DedupCache {
-            tables: HashMap::new(),
+            tables: foldhash::HashMap::default(),
             bytes: 0,
             max_bytes,
             tick: 0,
@@ -1255,6 +1300,8 @@ impl DedupCache {
     }
 
     fn contains_one(&mut self, seg: &Arc<Segment>, id: &EventId) -> Result<bool> {
+        // Usually empty (no allocation): the id's fingerprint is not in
+        // the segment.
         let blocks = self.table(seg)?.blocks_of(id);
         for b in blocks {
             if self.block_ids(seg, b)?.contains(id) {
@@ -1264,28 +1311,37 @@ impl DedupCache {
         Ok(false)
     }
 
-    fn table(&mut self, seg: &Arc<Segment>) -> Result<IdTable> {
+    /// The id table of a segment, loaded on first use. Called for every
+    /// appended event and every segment of its partition: one lookup, no
+    /// reference counting.
+    fn table(&mut self, seg: &Arc<Segment>) -> Result<&block::IdTable> {
         self.tick += 1;
         let tick = self.tick;
-        if let Some((t, used)) = self.tables.get_mut(&seg.meta.seq) {
-            *used = tick;
-            return Ok(t.clone());
-        }
-        let t = Arc::new(seg.reader()?.id_table()?);
-        self.bytes += t.entries.len() * 16;
-        self.tables.insert(seg.meta.seq, (t.clone(), tick));
-        while self.bytes > self.max_bytes && self.tables.len() > 1 {
-            let Some((&oldest, _)) = self.tables.iter().min_by_key(|(_, (_, used))| *used) else {
-                break;
-            };
-            if let Some((t, _)) = self.tables.remove(&oldest) {
-                self.bytes -= t.entries.len() * 16;
+        let seq = seg.meta.seq;
+        if !self.tables.contains_key(&seq) {
+            let t = Arc::new(seg.reader()?.id_table()?);
+            self.bytes += t.memory();
+            self.tables.insert(seq, (t, tick));
+            while self.bytes > self.max_bytes && self.tables.len() > 1 {
+                let Some((&oldest, _)) = self.tables.iter().min_by_key(|(_, (_, used))| *used)
+                else {
+                    break;
+                };
+                if let Some((t, _)) = self.tables.remove(&oldest) {
+                    self.bytes -= t.memory();
+                }
             }
         }
-        Ok(t)
+        match self.tables.get_mut(&seq) {
+            Some((t, used)) => {
+                *used = tick;
+                Ok(t)
+            }
+            None => Err(Error::Closed),
+        }
     }
 
-    fn block_ids(&mut self, seg: &Arc<Segment>, b: u32) -> Result<&HashSet<EventId>> {
+    fn block_ids(&mut self, seg: &Arc<Segment>, b: u32) -> Result<&IdSet> {
         let key = (seg.meta.seq, b);
         if let Some(i) = self.blocks.iter().position(|(k, _)| *k == key) {
             if let Some(entry) = self.blocks.remove(i) {
@@ -1305,7 +1361,7 @@ impl DedupCache {
     }
 }
 
-fn read_block_ids(seg: &Arc<Segment>, b: u32) -> Result<HashSet<EventId>> {
+fn read_block_ids(seg: &Arc<Segment>, b: u32) -> Result<IdSet> {
     let rdr = seg.reader()?;
     let Some(bm) = seg.meta.blocks.get(b as usize) else {
         return Err(Error::corrupt(
@@ -1420,7 +1476,7 @@ fn flush_job(
                 },
             )?;
             for ev in chunk {
-                w.push((*ev).clone())?;
+                w.push(Cow::Borrowed(*ev))?;
             }
             if let Some(s) = w.finish()? {
                 written.push(Arc::new(s));
@@ -1487,7 +1543,7 @@ fn compact_partition(inner: &Inner, key: &PartKey) -> Result<CompactReport> {
             continue;
         }
         last = Some(k);
-        w.push(ev)?;
+        w.push(Cow::Owned(ev))?;
     }
     let Some(out) = w.finish()? else {
         return Ok(CompactReport::default());

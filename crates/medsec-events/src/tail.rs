@@ -6,7 +6,7 @@
 //! search takes a snapshot by cloning pointers and never holds a lock
 //! while it evaluates.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use medsec_logs::{Event, EventId};
@@ -28,8 +28,13 @@ pub(crate) struct Tail {
     pub bytes: usize,
     /// The ids of a frozen tail, for deduplication while it is flushed
     /// (the writer keeps the active tail's ids itself).
-    pub ids: HashMap<PartKey, HashSet<EventId>>,
+    pub ids: HashMap<PartKey, IdSet>,
 }
+
+/// A set of event ids. Ids are SHA-256 prefixes, but a sender chooses
+/// the messages, so the hasher is still seeded per process (foldhash,
+/// several times cheaper than the standard SipHash here).
+pub(crate) type IdSet = foldhash::HashSet<EventId>;
 
 impl Tail {
     pub fn add(&mut self, key: PartKey, events: Vec<Event>) {

@@ -76,7 +76,43 @@ pub(crate) fn is_ngram(c: char) -> bool {
 }
 
 /// Calls `f` with each token of `text`, lower-cased, and its class.
-pub(crate) fn tokens(text: &str, mut f: impl FnMut(&str, Class)) {
+pub(crate) fn tokens(text: &str, f: impl FnMut(&str, Class)) {
+    if text.is_ascii() {
+        ascii_tokens(text, f);
+    } else {
+        any_tokens(text, f);
+    }
+}
+
+/// [`tokens`] of ASCII text (most messages): the runs of ASCII letters
+/// and digits, handed out without a copy unless they need lower-casing.
+fn ascii_tokens(text: &str, mut f: impl FnMut(&str, Class)) {
+    let b = text.as_bytes();
+    let mut buf = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let token = text.get(start..i).unwrap_or("");
+        if token.bytes().any(|c| c.is_ascii_uppercase()) {
+            buf.clear();
+            buf.push_str(token);
+            buf.make_ascii_lowercase();
+            f(&buf, Class::Word);
+        } else {
+            f(token, Class::Word);
+        }
+    }
+}
+
+/// [`tokens`] of any text, character by character.
+fn any_tokens(text: &str, mut f: impl FnMut(&str, Class)) {
     let mut buf = String::new();
     let mut current: Option<Class> = None;
     for c in text.chars() {
@@ -326,6 +362,21 @@ mod tests {
         check_tokens("ÄRGER Straße", &["ärger", "straße"]);
         check_tokens("", &[]);
         check_tokens("!!!", &[]);
+        // The ASCII fast path cuts exactly as the general one.
+        for text in [
+            "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass;",
+            "<86>May  1 00:00:03 h01-LabSZ sshd[24200]: Failed password for ROOT from 1.2.3.4",
+            "A",
+            "a",
+            " x ",
+            "__a1B2__c3D4--",
+            "\u{1}\t\u{7f}Zz9",
+        ] {
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            ascii_tokens(text, |t, k| fast.push((t.to_owned(), k)));
+            any_tokens(text, |t, k| general.push((t.to_owned(), k)));
+            assert_eq!(fast, general, "{text:?}");
+        }
     }
 
     fn check_terms(token: &str, class: Class, expect: &[&str]) {

@@ -143,18 +143,24 @@ impl Wal {
         Ok(self.seq)
     }
 
-    /// Adds one batch to the pending write.
-    pub fn add(&mut self, events: &[&Event]) {
-        let mut e = Enc::new();
+    /// Adds one batch to the pending write, encoded in place behind room
+    /// for its length and checksum.
+    pub fn add<'a>(&mut self, events: impl ExactSizeIterator<Item = &'a Event>) {
+        let start = self.buf.len();
+        let mut e = Enc {
+            buf: std::mem::take(&mut self.buf),
+        };
+        e.buf.extend_from_slice(&[0; 8]);
         e.var(events.len() as u64);
         for ev in events {
             codec::put_event(&mut e, ev);
         }
-        self.buf
-            .extend_from_slice(&(e.buf.len() as u32).to_le_bytes());
-        self.buf
-            .extend_from_slice(&crc32fast::hash(&e.buf).to_le_bytes());
-        self.buf.extend_from_slice(&e.buf);
+        self.buf = e.buf;
+        let payload = start + 8;
+        let len = (self.buf.len() - payload) as u32;
+        let crc = crc32fast::hash(&self.buf[payload..]);
+        self.buf[start..start + 4].copy_from_slice(&len.to_le_bytes());
+        self.buf[start + 4..payload].copy_from_slice(&crc.to_le_bytes());
     }
 
     /// Writes the pending batches and syncs the file: after this returns

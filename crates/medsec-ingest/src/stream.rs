@@ -1,8 +1,10 @@
 //! One syslog connection (TCP or TLS): frames are cut out of the stream
 //! (RFC 6587 octet counting or newline framing), decoded and appended in
-//! batches, and the next bytes are read only after the previous batch is
-//! durable. A slow store therefore slows the sender through TCP flow
-//! control instead of growing memory.
+//! batches, one batch per read. While a batch is being stored the next
+//! chunk is read and decoded, and it is appended only once the previous
+//! batch is durable; nothing more is read until then. A slow store
+//! therefore slows the sender through TCP flow control instead of
+//! growing memory (at most two batches a connection).
 //!
 //! Acknowledgement: syslog over TCP has no application acknowledgement,
 //! so a sender knows its messages are stored when medsec closes the
@@ -14,6 +16,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use medsec_logs::Event;
@@ -119,14 +122,34 @@ where
     let mut conn = source.decoder.connection();
     let mut buf = vec![0u8; limits.read_buffer];
     let mut seen = FramerStats::default();
+    // The previous read's batch while it is being stored: the next chunk
+    // is read and decoded meanwhile (the writer's log sync overlaps the
+    // decoding), and appended only once that batch is durable, so at most
+    // two batches of a connection are in memory and a slow store still
+    // slows the sender.
+    let mut storing = None;
     loop {
-        let n = match tokio::time::timeout(limits.idle, stream.read(&mut buf)).await {
-            Err(_) => return End::Idle,
-            Ok(Err(_)) => return End::ReadFailed,
+        let read = tokio::time::timeout(limits.idle, stream.read(&mut buf)).await;
+        let n = match read {
             Ok(Ok(n)) => n,
+            other => {
+                // Whatever was received before ends stored or failed.
+                if let Some(append) = storing.take()
+                    && !append.await
+                {
+                    return End::StoreFailed;
+                }
+                return match other {
+                    Err(_) => End::Idle,
+                    _ => End::ReadFailed,
+                };
+            }
         };
         let received = now_ns();
         let mut batch = Batch::new(source, counters, received);
+        // Room for the events of the chunk (messages are rarely shorter
+        // than 64 bytes), so that the batch does not grow event by event.
+        batch.events.reserve(n / 64 + 1);
         if n == 0 {
             framer.finish(|f| batch.frame(f.data, f.truncated, &mut conn));
         } else {
@@ -135,11 +158,25 @@ where
             });
         }
         count_framing(source, counters, &framer, &mut seen);
-        if !batch.flush(sink, limits.max_batch).await {
+        if let Some(append) = storing.take()
+            && !append.await
+        {
             return End::StoreFailed;
         }
+        let mut append = Box::pin(batch.flush(sink, limits.max_batch));
         if n == 0 {
-            return End::Closed;
+            return if append.await {
+                End::Closed
+            } else {
+                End::StoreFailed
+            };
+        }
+        // Hand the batch to the store now (the first poll queues it) and
+        // read on while it is stored.
+        match std::future::poll_fn(|cx| Poll::Ready(append.as_mut().poll(cx))).await {
+            Poll::Ready(true) => {}
+            Poll::Ready(false) => return End::StoreFailed,
+            Poll::Pending => storing = Some(append),
         }
     }
 }

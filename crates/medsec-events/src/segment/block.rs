@@ -366,17 +366,33 @@ const STRINGS_IN_DICT: u8 = 0;
 const ALL_IN_DICT: u8 = 1;
 
 impl FieldColumn {
-    /// Encodes the values of the events that have the field (in order).
-    pub fn encode<'a>(values: impl Iterator<Item = &'a Value> + Clone) -> Vec<u8> {
+    /// Encodes the values of the events that have the field (in order);
+    /// also returns the distinct values, in the order they first occur.
+    pub fn encode<'a>(
+        values: impl Iterator<Item = &'a Value> + Clone,
+    ) -> (Vec<u8>, Vec<&'a Value>) {
         let count = values.clone().count();
-        let mut distinct: std::collections::HashMap<(u8, Vec<u8>), u32> =
-            std::collections::HashMap::new();
+        // Values are the same when their tags and encodings are: a float
+        // by its bits (so NaN equals itself and -0 is not 0).
+        #[derive(PartialEq, Eq, Hash)]
+        enum Key<'a> {
+            Str(&'a str),
+            Int(i64),
+            Float(u64),
+            Bool(bool),
+            Ip(std::net::IpAddr),
+        }
+        let mut distinct: foldhash::HashMap<Key<'a>, u32> = foldhash::HashMap::default();
         let mut order: Vec<&Value> = Vec::new();
         let mut codes: Vec<u32> = Vec::with_capacity(count);
         for v in values.clone() {
-            let mut body = Enc::new();
-            codec::put_value_body(&mut body, v);
-            let key = (codec::tag_of(v), body.buf);
+            let key = match v {
+                Value::Str(s) => Key::Str(s),
+                Value::Int(i) => Key::Int(*i),
+                Value::Float(f) => Key::Float(f.to_bits()),
+                Value::Bool(b) => Key::Bool(*b),
+                Value::Ip(ip) => Key::Ip(*ip),
+            };
             let next = order.len() as u32;
             let code = *distinct.entry(key).or_insert_with(|| {
                 order.push(v);
@@ -393,30 +409,33 @@ impl FieldColumn {
                 codec::put_value_body(&mut e, v);
             }
             put_codes(&mut e, &codes, code_width(order.len()));
-            return e.buf;
+            return (e.buf, order);
         }
-        let mut strings: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        let mut sorder: Vec<&str> = Vec::new();
-        for v in values.clone() {
-            if let Value::Str(s) = v
-                && !strings.contains_key(s.as_str())
-            {
-                strings.insert(s, sorder.len() as u32);
-                sorder.push(s);
+        // The strings' dictionary: the distinct strings in the order they
+        // first occur, which are the string values of `order`; a string's
+        // code is its place there.
+        let mut string_code = vec![0u32; order.len()];
+        let mut strings: Vec<&str> = Vec::new();
+        for (code, v) in string_code.iter_mut().zip(&order) {
+            if let Value::Str(s) = v {
+                *code = strings.len() as u32;
+                strings.push(s);
             }
         }
         e.u8(STRINGS_IN_DICT);
-        e.var(sorder.len() as u64);
-        for s in &sorder {
+        e.var(strings.len() as u64);
+        for s in &strings {
             e.str(s);
         }
-        for v in values {
+        for (v, code) in values.zip(&codes) {
             match v {
-                Value::Str(s) => e.var(u64::from(strings.get(s.as_str()).copied().unwrap_or(0))),
+                Value::Str(_) => e.var(u64::from(
+                    string_code.get(*code as usize).copied().unwrap_or(0),
+                )),
                 other => codec::put_value_body(&mut e, other),
             }
         }
-        e.buf
+        (e.buf, order)
     }
 
     pub fn decode(buf: &[u8], tags: &[Option<u8>]) -> DResult<FieldColumn> {
@@ -610,12 +629,16 @@ pub(crate) fn walk_chunk(buf: &[u8], mut f: impl FnMut(&str, &[u32]) -> bool) ->
     Ok(())
 }
 
-/// The bits of an id fingerprint in a table of `n` ids: twelve more than
+/// The bits of an id fingerprint in a table of `n` ids: sixteen more than
 /// it takes to number them, so that a new id matches a fingerprint of the
-/// table with a probability of about 1/4096 (and then the block is read
-/// to compare whole ids).
+/// table with a probability of about 1/65,536; then the block is read and
+/// its ids computed to compare whole ids, which costs about a millisecond.
+/// Every appended id is looked up in every segment of its partition, so
+/// with twelve bits (1/4,096, the first format) these reads cost the
+/// writer a few microseconds an event once a partition had a few
+/// segments. Readers take the width from the table.
 pub(crate) fn fingerprint_bits(n: usize) -> u32 {
-    (usize::BITS - n.leading_zeros() + 12).clamp(16, 64)
+    (usize::BITS - n.leading_zeros() + 16).clamp(16, 64)
 }
 
 /// The fingerprint of an id: its first `bits` bits.
@@ -716,23 +739,67 @@ pub(crate) struct IdTable {
     pub bits: u32,
     /// `(fingerprint, block)`, sorted.
     pub entries: Vec<(u64, u32)>,
+    /// Where the fingerprints of each value of their top `bits - shift`
+    /// bits start in `entries` (one more at the end): about one entry a
+    /// bucket, so a lookup reads two places instead of binary-searching
+    /// (the writer looks up every appended id in every segment of its
+    /// partition).
+    starts: Vec<u32>,
+    shift: u32,
 }
 
 impl IdTable {
-    /// The blocks that may hold the id.
+    /// The table of sorted `(fingerprint, block)` pairs with `bits`-bit
+    /// fingerprints.
+    pub fn new(bits: u32, entries: Vec<(u64, u32)>) -> IdTable {
+        // About as many buckets as entries, at most 2^24 (64 MiB).
+        let dir_bits = (usize::BITS - entries.len().leading_zeros())
+            .saturating_sub(1)
+            .min(bits)
+            .min(24);
+        let shift = bits - dir_bits;
+        let mut starts = Vec::with_capacity((1usize << dir_bits) + 1);
+        let mut i = 0;
+        for bucket in 0..(1u64 << dir_bits) {
+            while i < entries.len() && entries[i].0 >> shift < bucket {
+                i += 1;
+            }
+            starts.push(i as u32);
+        }
+        starts.push(entries.len() as u32);
+        IdTable {
+            bits,
+            entries,
+            starts,
+            shift,
+        }
+    }
+
+    /// The blocks that may hold the id (sorted, each once; no allocation
+    /// when there is none, the usual answer).
     pub fn blocks_of(&self, id: &EventId) -> Vec<u32> {
         let fp = fingerprint(id, self.bits);
-        let start = self.entries.partition_point(|(f, _)| *f < fp);
+        let bucket = (fp >> self.shift) as usize;
+        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1))
+        else {
+            return Vec::new();
+        };
         let mut out: Vec<u32> = self
             .entries
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
             .iter()
-            .skip(start)
-            .take_while(|(f, _)| *f == fp)
+            .filter(|(f, _)| *f == fp)
             .map(|(_, b)| *b)
             .collect();
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// Memory the table takes, in bytes.
+    pub fn memory(&self) -> usize {
+        self.entries.len() * 16 + self.starts.len() * 4
     }
 }
 
@@ -771,10 +838,7 @@ pub(crate) fn decode_id_table(buf: &[u8]) -> DResult<IdTable> {
     for fp in fps {
         out.push((fp, r.get(block_bits).ok_or_else(bad)? as u32));
     }
-    Ok(IdTable {
-        bits: fp_bits,
-        entries: out,
-    })
+    Ok(IdTable::new(fp_bits, out))
 }
 
 /// Builds event `i` of a block from its decoded columns.
@@ -908,6 +972,97 @@ mod tests {
     }
 
     #[test]
+    fn field_columns_encode_as_the_first_format_did() {
+        // The encoder of the first version, kept here to show that the
+        // faster one writes the same bytes.
+        fn reference(values: &[Value]) -> Vec<u8> {
+            let count = values.len();
+            let mut distinct: std::collections::HashMap<(u8, Vec<u8>), u32> =
+                std::collections::HashMap::new();
+            let mut order: Vec<&Value> = Vec::new();
+            let mut codes: Vec<u32> = Vec::with_capacity(count);
+            for v in values {
+                let mut body = Enc::new();
+                codec::put_value_body(&mut body, v);
+                let next = order.len() as u32;
+                let code = *distinct
+                    .entry((codec::tag_of(v), body.buf))
+                    .or_insert_with(|| {
+                        order.push(v);
+                        next
+                    });
+                codes.push(code);
+            }
+            let mut e = Enc::new();
+            if order.len() * 2 <= count {
+                e.u8(ALL_IN_DICT);
+                e.var(order.len() as u64);
+                for v in &order {
+                    e.u8(codec::tag_of(v));
+                    codec::put_value_body(&mut e, v);
+                }
+                put_codes(&mut e, &codes, code_width(order.len()));
+                return e.buf;
+            }
+            let mut strings: std::collections::HashMap<&str, u32> =
+                std::collections::HashMap::new();
+            let mut sorder: Vec<&str> = Vec::new();
+            for v in values {
+                if let Value::Str(s) = v
+                    && !strings.contains_key(s.as_str())
+                {
+                    strings.insert(s, sorder.len() as u32);
+                    sorder.push(s);
+                }
+            }
+            e.u8(STRINGS_IN_DICT);
+            e.var(sorder.len() as u64);
+            for s in &sorder {
+                e.str(s);
+            }
+            for v in values {
+                match v {
+                    Value::Str(s) => {
+                        e.var(u64::from(strings.get(s.as_str()).copied().unwrap_or(0)))
+                    }
+                    other => codec::put_value_body(&mut e, other),
+                }
+            }
+            e.buf
+        }
+        let mut x = 7u64;
+        for n in [0usize, 1, 2, 5, 50, 300] {
+            for kinds in [1u64, 2, 3, 6] {
+                let values: Vec<Value> = (0..n)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        let r = x >> 33;
+                        match r % kinds {
+                            0 => Value::Str(format!("s{}", r % 40)),
+                            1 => Value::Int((r % 30) as i64),
+                            2 => Value::Str(format!("u{r}")),
+                            3 => Value::Float((r % 5) as f64 / 2.0),
+                            4 => Value::Bool(r.is_multiple_of(2)),
+                            _ => Value::Ip(format!("10.0.{}.1", r % 4).parse().unwrap()),
+                        }
+                    })
+                    .collect();
+                let (buf, distinct) = FieldColumn::encode(values.iter());
+                assert_eq!(buf, reference(&values), "{n} values of {kinds} kinds");
+                let mut seen = Vec::new();
+                for v in &values {
+                    if !seen.contains(&v) {
+                        seen.push(v);
+                    }
+                }
+                assert_eq!(distinct, seen);
+            }
+        }
+    }
+
+    #[test]
     fn field_columns_round_trip_in_both_modes() {
         let repeated: Vec<Value> = (0..50)
             .map(|i| Value::Ip(format!("10.0.0.{}", i % 3).parse().unwrap()))
@@ -921,7 +1076,7 @@ mod tests {
             })
             .collect();
         for (values, mode) in [(repeated, ALL_IN_DICT), (mixed, STRINGS_IN_DICT)] {
-            let buf = FieldColumn::encode(values.iter());
+            let (buf, _) = FieldColumn::encode(values.iter());
             assert_eq!(buf[0], mode);
             // Every other event has the field.
             let tags: Vec<Option<u8>> = (0..100)

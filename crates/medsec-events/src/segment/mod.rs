@@ -51,8 +51,9 @@
 //!   with its blocks, in the same chunks. A field whose (value, block)
 //!   pairs exceed half the segment's events (ports, counters) is not
 //!   indexed in that segment; queries on it read its columns.
-//! - **Ids**: for every event a fingerprint of its id (twelve bits more
-//!   than it takes to number the segment's events) with its block, sorted,
+//! - **Ids**: for every event a fingerprint of its id (sixteen bits more
+//!   than it takes to number the segment's events; twelve in segments
+//!   written before, the table says which) with its block, sorted,
 //!   the fingerprints Golomb-Rice-coded and the blocks bit-packed; used to
 //!   deduplicate appends and for `_id:` queries.
 

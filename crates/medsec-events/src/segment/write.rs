@@ -3,7 +3,7 @@
 //! grow in memory until [`SegmentWriter::finish`] writes them, the footer
 //! and the trailer, syncs the file and renames it into place.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -29,7 +29,14 @@ const CHUNK_BYTES: usize = 16 << 10;
 /// at most half the events, or this many.
 const MIN_INDEXED_PAIRS: usize = 64;
 
-pub(crate) struct SegmentWriter {
+/// The writer's maps hash strings and small keys once or more per event:
+/// foldhash (seeded per process) rather than SipHash.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
+
+/// A segment being written. Events are borrowed when the caller keeps
+/// them anyway (a flush of the tail, which searches read meanwhile) and
+/// owned when they were decoded for it (compaction).
+pub(crate) struct SegmentWriter<'a> {
     tmp_path: PathBuf,
     final_path: PathBuf,
     file: BufWriter<File>,
@@ -42,7 +49,7 @@ pub(crate) struct SegmentWriter {
     replaces: Vec<u64>,
     fields: Vec<String>,
     field_ids: HashMap<String, u32>,
-    pending: Vec<Event>,
+    pending: Vec<Cow<'a, Event>>,
     pending_ids_derived: Vec<bool>,
     blocks: Vec<BlockMeta>,
     tokens: HashMap<String, Vec<u32>>,
@@ -80,7 +87,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(|e| Error::io("sync directory", dir, e))
 }
 
-impl SegmentWriter {
+impl<'a> SegmentWriter<'a> {
     /// Starts segment `seq` of a partition in `dir`; `replaces` names the
     /// segments it replaces (a compaction's inputs).
     pub fn create(
@@ -89,7 +96,7 @@ impl SegmentWriter {
         key: &PartKey,
         replaces: Vec<u64>,
         opts: WriteOptions,
-    ) -> Result<SegmentWriter> {
+    ) -> Result<SegmentWriter<'a>> {
         let WriteOptions {
             level,
             block_events,
@@ -127,11 +134,11 @@ impl SegmentWriter {
             day: key.day,
             replaces,
             fields: Vec::new(),
-            field_ids: HashMap::new(),
+            field_ids: HashMap::default(),
             pending: Vec::new(),
             pending_ids_derived: Vec::new(),
             blocks: Vec::new(),
-            tokens: HashMap::new(),
+            tokens: HashMap::default(),
             field_terms: Vec::new(),
             field_pairs: Vec::new(),
             ids: Vec::new(),
@@ -169,7 +176,7 @@ impl SegmentWriter {
 
     /// Adds the next event; events come in `(@timestamp, id)` order, each
     /// id once.
-    pub fn push(&mut self, ev: Event) -> Result<()> {
+    pub fn push(&mut self, ev: Cow<'a, Event>) -> Result<()> {
         let key = (ev.timestamp, ev.id);
         debug_assert!(
             self.last.is_none_or(|l| l < key),
@@ -192,7 +199,7 @@ impl SegmentWriter {
         let id = self.fields.len() as u32;
         self.fields.push(name.to_owned());
         self.field_ids.insert(name.to_owned(), id);
-        self.field_terms.push(Some(HashMap::new()));
+        self.field_terms.push(Some(HashMap::default()));
         self.field_pairs.push(0);
         id
     }
@@ -208,22 +215,23 @@ impl SegmentWriter {
 
         let ts: Vec<i64> = events.iter().map(|e| e.timestamp).collect();
         let mut sources: Vec<String> = Vec::new();
-        let mut source_codes: HashMap<&str, u32> = HashMap::new();
+        let mut source_codes: HashMap<&str, u32> = HashMap::default();
         let mut layouts: Vec<Vec<(u32, u8)>> = Vec::new();
-        let mut layout_codes: HashMap<Vec<(u32, u8)>, u32> = HashMap::new();
+        let mut layout_codes: HashMap<Vec<(u32, u8)>, u32> = HashMap::default();
+        let mut layout: Vec<(u32, u8)> = Vec::new();
+        let mut prev_names: Vec<(&str, u32)> = Vec::new();
         let mut shapes = Shapes::default();
         let mut values: Vec<Vec<&Value>> = Vec::new();
         let mut aux = Aux::default();
         let mut raws: Vec<&str> = Vec::with_capacity(n);
         let mut raw_bytes = 0u64;
 
-        // Field ids first, so that `values` can be indexed by them.
-        for ev in &events {
-            for (name, _) in ev.fields.iter() {
-                self.field_id(name);
-            }
-        }
-        values.resize_with(self.fields.len(), Vec::new);
+        // The block's distinct full-text terms: a message's tokens are
+        // looked up in this small set, and only the block's distinct terms
+        // in the segment's large index (far fewer lookups that miss the
+        // cache). Terms are borrowed from the messages unless they had to
+        // be lower-cased.
+        let mut block_terms: foldhash::HashSet<Cow<'_, str>> = foldhash::HashSet::default();
 
         for (i, ev) in events.iter().enumerate() {
             let s = match source_codes.get(ev.source.as_str()) {
@@ -236,27 +244,35 @@ impl SegmentWriter {
                 }
             };
             shapes.sources.push(s);
-            let layout: Vec<(u32, u8)> = ev
-                .fields
-                .iter()
-                .map(|(name, v)| {
-                    (
-                        self.field_ids.get(name).copied().unwrap_or(0),
-                        codec::tag_of(v),
-                    )
-                })
-                .collect();
-            for ((f, _), (_, v)) in layout.iter().zip(ev.fields.iter()) {
-                if let Some(col) = values.get_mut(*f as usize) {
-                    col.push(v);
+            layout.clear();
+            for (k, (name, v)) in ev.fields.iter().enumerate() {
+                // Events of one source mostly list the same fields in the
+                // same order: the previous event's id at this position,
+                // if the name is the same, saves hashing the name.
+                let f = match prev_names.get(k) {
+                    Some((n, f)) if *n == name => *f,
+                    _ => {
+                        let f = self.field_id(name);
+                        if k < prev_names.len() {
+                            prev_names[k] = (name, f);
+                        } else {
+                            prev_names.push((name, f));
+                        }
+                        f
+                    }
+                };
+                layout.push((f, codec::tag_of(v)));
+                if values.len() <= f as usize {
+                    values.resize_with(f as usize + 1, Vec::new);
                 }
+                values[f as usize].push(v);
             }
-            let code = match layout_codes.get(&layout) {
+            let code = match layout_codes.get(layout.as_slice()) {
                 Some(c) => *c,
                 None => {
                     let c = layouts.len() as u32;
                     layouts.push(layout.clone());
-                    layout_codes.insert(layout, c);
+                    layout_codes.insert(layout.clone(), c);
                     c
                 }
             };
@@ -268,13 +284,22 @@ impl SegmentWriter {
             raws.push(&ev.raw);
             raw_bytes += ev.raw.len() as u64;
             self.ids.push((block::fingerprint(&ev.id, 64), b));
-            text::tokens(&ev.raw, |tok, class| {
+            let raw: &str = &ev.raw;
+            text::tokens(raw, |tok, class| {
                 text::index_terms(tok, class, |term| {
-                    add_term(&mut self.tokens, term, b);
+                    if !block_terms.contains(term) {
+                        block_terms.insert(match within(raw, term) {
+                            Some(t) => Cow::Borrowed(t),
+                            None => Cow::Owned(term.to_owned()),
+                        });
+                    }
                 });
             });
         }
         shapes.layouts = layouts;
+        for term in &block_terms {
+            add_term(&mut self.tokens, term, b);
+        }
 
         let mut field_cols = Vec::new();
         for (f, vals) in values.iter().enumerate() {
@@ -291,22 +316,37 @@ impl SegmentWriter {
                     _ => only_int = false,
                 }
             }
+            let (column, distinct) = FieldColumn::encode(vals.iter().copied());
             if let Some(Some(terms)) = self.field_terms.get_mut(f) {
                 let mut added = 0;
-                for v in vals {
-                    let t = v.to_text();
-                    added += usize::from(add_term(terms, text::cut(&t, MAX_KEY_BYTES), b));
+                let mut buf = String::new();
+                // Each distinct value once: the index holds (value text,
+                // block) pairs.
+                for v in distinct {
+                    // The value as text, as `Value::to_text` writes it,
+                    // without a new string for every value.
+                    let t = match v {
+                        Value::Str(s) => s.as_str(),
+                        other => {
+                            use std::fmt::Write as _;
+                            buf.clear();
+                            let _ = match other {
+                                Value::Int(i) => write!(buf, "{i}"),
+                                Value::Float(x) => write!(buf, "{x}"),
+                                Value::Bool(x) => write!(buf, "{x}"),
+                                Value::Ip(ip) => write!(buf, "{ip}"),
+                                Value::Str(_) => Ok(()),
+                            };
+                            buf.as_str()
+                        }
+                    };
+                    added += usize::from(add_term(terms, text::cut(t, MAX_KEY_BYTES), b));
                 }
                 if let Some(p) = self.field_pairs.get_mut(f) {
                     *p += added;
                 }
             }
-            field_cols.push((
-                f as u32,
-                FieldColumn::encode(vals.iter().copied()),
-                zone,
-                only_int,
-            ));
+            field_cols.push((f as u32, column, zone, only_int));
         }
         let total_events = self.events as usize + n;
         for (f, pairs) in self.field_pairs.iter().enumerate() {
@@ -443,6 +483,14 @@ impl SegmentWriter {
         }
         Ok(Some(Segment::open(&self.final_path, self.cache.clone())?))
     }
+}
+
+/// `part` as a slice of `whole` when it lies inside it (a token the
+/// tokenizer handed out without copying), so that it can outlive the
+/// tokenizer's buffer.
+fn within<'w>(whole: &'w str, part: &str) -> Option<&'w str> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    whole.get(start..start.checked_add(part.len())?)
 }
 
 /// Adds block `b` to a term's blocks; whether it was new for the term.
