@@ -36,7 +36,15 @@
 //!   its part, half-closes, and waits for medsec's close, which medsec sends
 //!   only once everything received is durable. Afterwards the child counts
 //!   the stored events with a search, which must equal the number of
-//!   distinct lines.
+//!   events the lines make: a line repeated within one connection is one
+//!   event per repeat, the same line in two connections is taken for a
+//!   resend and stored once (`medsec_logs::normalize::Repeats`).
+//! - **medsec, indexing on the other CPU**: the same, with the event
+//!   store's flusher and compactor threads moved to the sender's CPU after
+//!   start, so that the receiver's core runs the receive path alone
+//!   (network, framing, parsing, normalising, masking, ids, the log's group
+//!   commit); turning the tail into indexed segments shares the other core
+//!   with the sender.
 //! - **rsyslog** (`rsyslogd -n`, Debian 8.2302): a private instance with its
 //!   own configuration and work directory that loads only `imtcp` on its
 //!   own port and writes with `omfile` to a file through a ruleset bound to
@@ -108,6 +116,7 @@ use medsec_events::{Config, EventStore, MemberScope, Query, SearchRequest, TimeR
 use medsec_ingest::Ingest;
 use medsec_ingest::sink::LocalSink;
 use medsec_logs::EventId;
+use medsec_logs::normalize::Repeats;
 use medsec_store::watch::{NewLogSource, Transport};
 use medsec_store::{AuditEntry, OpenOptions, Store};
 
@@ -129,14 +138,22 @@ impl Framing {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Receiver {
     Medsec,
+    /// medsec with the event store's flusher and compactor threads moved
+    /// to the sender's CPU: the receive path alone on the receiver's core.
+    MedsecSplit,
     Rsyslog,
     RsyslogSync,
 }
 
 impl Receiver {
+    fn is_medsec(self) -> bool {
+        matches!(self, Receiver::Medsec | Receiver::MedsecSplit)
+    }
+
     fn name(self) -> &'static str {
         match self {
             Receiver::Medsec => "medsec",
+            Receiver::MedsecSplit => "medsec, indexing on the other CPU",
             Receiver::Rsyslog => "rsyslog (omfile defaults)",
             Receiver::RsyslogSync => "rsyslog (omfile sync=\"on\")",
         }
@@ -166,7 +183,12 @@ fn args() -> Args {
         connections: vec![1, 4],
         framings: vec![Framing::Newline],
         runs: 3,
-        receivers: vec![Receiver::Medsec, Receiver::Rsyslog, Receiver::RsyslogSync],
+        receivers: vec![
+            Receiver::Medsec,
+            Receiver::MedsecSplit,
+            Receiver::Rsyslog,
+            Receiver::RsyslogSync,
+        ],
         format: "auto".into(),
         cpu: 0,
         sender_cpu: 1,
@@ -201,6 +223,7 @@ fn args() -> Args {
                     .split(',')
                     .map(|r| match r {
                         "medsec" => Receiver::Medsec,
+                        "medsec-split" => Receiver::MedsecSplit,
                         "rsyslog" => Receiver::Rsyslog,
                         "rsyslog-sync" => Receiver::RsyslogSync,
                         other => panic!("unknown receiver {other}"),
@@ -252,8 +275,31 @@ struct Generated {
     inputs: Vec<Input>,
     lines: u64,
     distinct: u64,
+    /// Each line's first-occurrence id, in order.
+    bases: Vec<EventId>,
     line_bytes: u64,
     secs: f64,
+}
+
+impl Generated {
+    /// The events medsec stores when the lines are sent over `connections`
+    /// connections ([`Input::parts`]): a line repeated within one
+    /// connection is one event per repeat, while the same line in two
+    /// connections counts as a resend (`medsec_logs::normalize::Repeats`).
+    fn expected(&self, connections: usize) -> u64 {
+        let n = self.bases.len();
+        let mut ids = HashSet::with_capacity(n);
+        let mut start = 0;
+        for p in 1..=connections {
+            let end = n * p / connections;
+            let mut repeats = Repeats::default();
+            for base in &self.bases[start..end] {
+                ids.insert(repeats.id(*base));
+            }
+            start = end;
+        }
+        ids.len() as u64
+    }
 }
 
 fn generate(a: &Args, data: &Path, dir: &Path) -> Generated {
@@ -269,12 +315,15 @@ fn generate(a: &Args, data: &Path, dir: &Path) -> Generated {
         })
         .collect();
     let mut ids = HashSet::with_capacity(a.events as usize);
+    let mut bases = Vec::with_capacity(a.events as usize);
     let mut line_bytes = 0u64;
     for _ in 0..a.events {
         let line = syslog_line(&generator.next());
         line_bytes += line.len() as u64;
-        // The id medsec gives the line: byte-identical lines are one event.
-        ids.insert(EventId::of("m", "s", line.as_bytes()));
+        // The id medsec gives the line's first occurrence in a stream.
+        let base = EventId::of("m", "s", line.as_bytes());
+        ids.insert(base);
+        bases.push(base);
         for input in &mut inputs {
             match input.framing {
                 Framing::Newline => {
@@ -301,6 +350,7 @@ fn generate(a: &Args, data: &Path, dir: &Path) -> Generated {
         inputs,
         lines: a.events,
         distinct: ids.len() as u64,
+        bases,
         line_bytes,
         secs: t.elapsed().as_secs_f64(),
     }
@@ -417,6 +467,7 @@ fn measure_medsec(
     dir: &Path,
     parts: &[&[u8]],
     perf: Option<&Path>,
+    split: bool,
 ) -> Measured {
     let work = dir.join("medsec");
     let _ = std::fs::remove_dir_all(&work);
@@ -440,6 +491,9 @@ fn measure_medsec(
     assert_eq!(line.trim(), "ready", "the medsec receiver did not start");
     wait_listening(port, &mut child, "medsec");
     let pid = child.id().to_string();
+    if split {
+        move_index_threads(&pid, a.sender_cpu);
+    }
     let quiet_before = wait_quiet(
         Duration::from_secs(2),
         0.15,
@@ -507,6 +561,28 @@ fn measure_medsec(
         stored: report.total,
         detail: Some(report),
     }
+}
+
+/// Moves the event store's flusher and compactor threads of process
+/// `pid` to `cpu` (thread names are cut to 15 bytes in `comm`).
+fn move_index_threads(pid: &str, cpu: usize) {
+    let mut moved = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let task = task.unwrap();
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.starts_with("medsec-events-f") || comm.starts_with("medsec-events-c") {
+            let tid = task.file_name().to_string_lossy().into_owned();
+            let ok = Command::new("taskset")
+                .args(["-p", "-c", &cpu.to_string(), &tid])
+                .stdout(Stdio::null())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "taskset could not move thread {tid}");
+            moved += 1;
+        }
+    }
+    assert_eq!(moved, 2, "expected the flusher and the compactor thread");
 }
 
 fn rsyslog_config(work: &Path, port: u16, sync: bool) -> String {
@@ -1015,13 +1091,19 @@ fn main() {
             let input = g.inputs.iter().find(|i| i.framing == row.framing).unwrap();
             let parts = input.parts(row.connections);
             let m = match row.receiver {
-                Receiver::Medsec => measure_medsec(&a, &exe, &dir, &parts, perf.take().as_deref()),
+                Receiver::Medsec => {
+                    measure_medsec(&a, &exe, &dir, &parts, perf.take().as_deref(), false)
+                }
+                Receiver::MedsecSplit => {
+                    measure_medsec(&a, &exe, &dir, &parts, perf.take().as_deref(), true)
+                }
                 Receiver::Rsyslog => measure_rsyslog(&a, &dir, &parts, g.lines, false),
                 Receiver::RsyslogSync => measure_rsyslog(&a, &dir, &parts, g.lines, true),
             };
-            let expected = match row.receiver {
-                Receiver::Medsec => g.distinct,
-                _ => g.lines,
+            let expected = if row.receiver.is_medsec() {
+                g.expected(row.connections)
+            } else {
+                g.lines
             };
             if m.stored != expected {
                 failures.push(format!(
@@ -1063,7 +1145,7 @@ fn main() {
         let rss = row.runs.iter().map(|m| m.rss_mib).fold(0.0, f64::max);
         let stored = row.runs.last().map_or(0, |m| m.stored);
         let bold = |s: String| {
-            if row.receiver == Receiver::Medsec {
+            if row.receiver.is_medsec() {
                 format!("**{s}**")
             } else {
                 s
@@ -1081,7 +1163,7 @@ fn main() {
             100.0 * cpu / secs,
             g.lines as f64 / cpu,
             rss,
-            if row.receiver == Receiver::Medsec {
+            if row.receiver.is_medsec() {
                 format!("{stored} events (search)")
             } else {
                 format!("{stored} lines")
@@ -1098,13 +1180,15 @@ fn main() {
                     .find(|x| x.receiver == r && x.connections == c && x.framing == input.framing)
                     .map(|x| g.lines as f64 / median(x.runs.iter().map(|m| m.secs).collect()))
             };
-            let Some(m) = rate(Receiver::Medsec) else {
-                continue;
-            };
             let mut parts = Vec::new();
-            for r in [Receiver::Rsyslog, Receiver::RsyslogSync] {
-                if let Some(x) = rate(r) {
-                    parts.push(format!("{:.2} against {}", m / x, r.name()));
+            for ours in [Receiver::Medsec, Receiver::MedsecSplit] {
+                let Some(m) = rate(ours) else {
+                    continue;
+                };
+                for r in [Receiver::Rsyslog, Receiver::RsyslogSync] {
+                    if let Some(x) = rate(r) {
+                        parts.push(format!("{} {:.2} against {}", ours.name(), m / x, r.name()));
+                    }
                 }
             }
             if !parts.is_empty() {

@@ -79,7 +79,9 @@ pub struct Config {
     /// zstd level of segments written by compaction.
     pub compact_level: i32,
     /// After a flush, partitions with at least this many segments are
-    /// compacted in the background; 0 turns that off.
+    /// compacted in the background, by a thread of the lowest CPU priority
+    /// (so that a busy core receives first and compacts when it has time
+    /// to spare); 0 turns that off.
     pub auto_compact_segments: usize,
     pub dedup_cache_bytes: usize,
     /// Decompressed index chunks and small columns kept for searches.
@@ -254,6 +256,13 @@ struct FlushJob {
     waiters: Vec<Completer<Result<()>>>,
 }
 
+/// Partitions waiting for the compactor thread.
+#[derive(Default)]
+struct CompactCtl {
+    pending: std::collections::BTreeSet<PartKey>,
+    stop: bool,
+}
+
 #[derive(Default)]
 struct FlushCtl {
     job: Option<FlushJob>,
@@ -271,6 +280,8 @@ pub(crate) struct Inner {
     state: RwLock<State>,
     flush: Mutex<FlushCtl>,
     flush_cv: Condvar,
+    compact: Mutex<CompactCtl>,
+    compact_cv: Condvar,
     poisoned: Mutex<Option<String>>,
     next_seq: AtomicU64,
     maintenance: Mutex<()>,
@@ -352,6 +363,8 @@ impl Handle {
             ctl.stop = true;
         }
         self.inner.flush_cv.notify_all();
+        lock(&self.inner.compact).stop = true;
+        self.inner.compact_cv.notify_all();
         for t in it {
             let _ = t.join();
         }
@@ -505,6 +518,8 @@ impl EventStore {
             }),
             flush: Mutex::new(FlushCtl::default()),
             flush_cv: Condvar::new(),
+            compact: Mutex::new(CompactCtl::default()),
+            compact_cv: Condvar::new(),
             poisoned: Mutex::new(None),
             next_seq: AtomicU64::new(max_seq + 1),
             maintenance: Mutex::new(()),
@@ -529,10 +544,15 @@ impl EventStore {
             .name("medsec-events-flusher".into())
             .spawn(move || flusher(fi))
             .map_err(|e| Error::io("start flusher thread", &inner.root, e))?;
+        let ci = inner.clone();
+        let c = std::thread::Builder::new()
+            .name("medsec-events-compactor".into())
+            .spawn(move || compactor(ci))
+            .map_err(|e| Error::io("start compactor thread", &inner.root, e))?;
         Ok(EventStore {
             handle: Arc::new(Handle {
                 inner,
-                threads: Mutex::new(vec![w, f]),
+                threads: Mutex::new(vec![w, f, c]),
             }),
         })
     }
@@ -1431,18 +1451,59 @@ fn flusher(inner: Arc<Inner>) {
             w.complete(Ok(()));
         }
         if inner.config.auto_compact_segments > 0 {
-            for key in done.keys() {
-                let many = inner
-                    .read()
-                    .segments
-                    .parts
-                    .get(key)
-                    .is_some_and(|v| v.len() >= inner.config.auto_compact_segments);
-                if many && let Err(e) = compact_partition(&inner, key) {
-                    tracing::error!(error = %e, member = %key.member, day = %key.day, "background compaction failed");
-                }
+            let many: Vec<PartKey> = {
+                let st = inner.read();
+                done.keys()
+                    .filter(|key| {
+                        st.segments
+                            .parts
+                            .get(*key)
+                            .is_some_and(|v| v.len() >= inner.config.auto_compact_segments)
+                    })
+                    .cloned()
+                    .collect()
+            };
+            if !many.is_empty() {
+                lock(&inner.compact).pending.extend(many);
+                inner.compact_cv.notify_all();
             }
         }
+    }
+}
+
+/// The compactor thread: compacts the partitions the flusher hands over,
+/// at the lowest CPU priority, so that compaction never delays receiving,
+/// the log or flushes on a busy core (it runs in the time they leave).
+fn compactor(inner: Arc<Inner>) {
+    lower_priority();
+    loop {
+        let key = {
+            let mut ctl = lock(&inner.compact);
+            loop {
+                if ctl.stop {
+                    return;
+                }
+                if let Some(key) = ctl.pending.pop_first() {
+                    break key;
+                }
+                ctl = inner
+                    .compact_cv
+                    .wait(ctl)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        if let Err(e) = compact_partition(&inner, &key) {
+            tracing::error!(error = %e, member = %key.member, day = %key.day, "background compaction failed");
+        }
+    }
+}
+
+/// Gives the calling thread the lowest CPU priority (nice 19; on Linux a
+/// thread's nice value is its own).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    if let Err(e) = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19) {
+        tracing::debug!(error = %e, "could not lower the compactor's CPU priority");
     }
 }
 

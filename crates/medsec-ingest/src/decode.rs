@@ -130,6 +130,11 @@ pub enum Decoded {
 }
 
 impl ConnState {
+    /// The repeat counts of the stream (see [`medsec_logs::Repeats`]).
+    pub fn repeats_mut(&mut self) -> &mut medsec_logs::Repeats {
+        self.0.repeats_mut()
+    }
+
     pub fn decode(&mut self, data: &[u8], received: i64, truncated: bool) -> Decoded {
         match self.0.normalize_frame(Frame { data, truncated }, received) {
             Outcome::Event { event, error } => Decoded::Event {

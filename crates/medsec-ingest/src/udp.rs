@@ -30,6 +30,7 @@ pub async fn serve(
     counters: Counters,
 ) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
+    let mut repeats = medsec_logs::Repeats::default();
     loop {
         let first = match socket.recv_from(&mut buf).await {
             Ok((n, _)) => n,
@@ -45,8 +46,11 @@ pub async fn serve(
             continue;
         };
         // Per-sender state would let a spoofed address poison another's:
-        // each burst starts from the source's configuration.
+        // each burst starts from the source's configuration. Only the
+        // repeat counts go on from burst to burst: UDP is never resent,
+        // so a datagram identical to an earlier one is a new event.
         let mut conn = source.decoder.connection();
+        std::mem::swap(conn.repeats_mut(), &mut repeats);
         let mut batch = Batch::new(&source, &counters, now_ns());
         batch.frame(trim(buf.get(..first).unwrap_or_default()), false, &mut conn);
         while batch.len() < MAX_DATAGRAMS {
@@ -55,6 +59,7 @@ pub async fn serve(
                 Err(_) => break,
             }
         }
+        std::mem::swap(conn.repeats_mut(), &mut repeats);
         if let Some(append) = batch.try_flush(&*sink) {
             tokio::spawn(append);
         }

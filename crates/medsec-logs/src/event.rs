@@ -52,9 +52,9 @@ pub struct EventId(pub [u8; 16]);
 impl EventId {
     /// The id of a message delivered by `member` through `source`: the
     /// first 128 bits of SHA-256 over both and the raw bytes as received
-    /// (before masking). Byte-identical messages from the same member and
-    /// source are one event; syslog messages carry their own timestamps,
-    /// so only true repeats (a resend) collapse.
+    /// (before masking). A resent message keeps its id, so it is stored
+    /// once; a message repeated within one stream gets a further id per
+    /// repeat ([`EventId::repeat`]).
     pub fn of(member: &str, source: &str, raw: &[u8]) -> EventId {
         let mut h = Sha256::new();
         for part in [member.as_bytes(), source.as_bytes()] {
@@ -62,6 +62,25 @@ impl EventId {
             h.update(part);
         }
         h.update(raw);
+        let digest = h.finalize();
+        let mut id = [0; 16];
+        id.copy_from_slice(&digest[..16]);
+        EventId(id)
+    }
+
+    /// The id of the `n`-th repeat (from 0) of this message in window
+    /// `window` of its stream (see [`crate::normalize::Repeats`]): the id
+    /// itself for the first occurrence in the first window, else the
+    /// first 128 bits of SHA-256 over the id, the window and `n`.
+    pub fn repeat(self, window: u32, n: u32) -> EventId {
+        if window == 0 && n == 0 {
+            return self;
+        }
+        let mut h = Sha256::new();
+        h.update(b"medsec repeat");
+        h.update(self.0);
+        h.update(window.to_le_bytes());
+        h.update(n.to_le_bytes());
         let digest = h.finalize();
         let mut id = [0; 16];
         id.copy_from_slice(&digest[..16]);

@@ -57,5 +57,5 @@ pub use framing::{Frame, Framer, FramerConfig, FramerStats, Framing, Oversize};
 pub use grok::CaptureType;
 pub use import::{Import, ImportedLine, detect_format};
 pub use mask::{MaskConfig, MaskCounts, Masker};
-pub use normalize::{Format, Normalizer, Outcome, SourceConfig, SourceState, normalize};
+pub use normalize::{Format, Normalizer, Outcome, Repeats, SourceConfig, SourceState, normalize};
 pub use syslog::TimeContext;

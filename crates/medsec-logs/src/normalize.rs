@@ -201,10 +201,53 @@ impl SourceConfig {
 }
 
 /// Decoder state carried from message to message of one source (the
-/// column layout of an IIS log).
+/// column layout of an IIS log, the repeats seen).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SourceState {
     pub iis: IisState,
+    pub repeats: Repeats,
+}
+
+/// Counts byte-identical messages within one stream (a connection, a
+/// request, a file, the datagrams of a UDP port), so that a message
+/// repeated on purpose (the same `Failed password` line twice in one
+/// second) is two events while a stream sent again after a failure keeps
+/// its ids: the id of a message depends only on its bytes and on its
+/// place among the identical messages before it in the stream
+/// ([`EventId::repeat`]), so a resend of the stream gives the same ids
+/// and is stored once.
+///
+/// Memory is bounded: the stream is counted in windows of
+/// [`Repeats::WINDOW`] messages (by position in the stream, not by how it
+/// was cut into reads); the counts start afresh in each window, and the
+/// window's number goes into the ids, so a message is never taken for a
+/// copy of one in an earlier window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Repeats {
+    seen: std::collections::HashMap<EventId, u32>,
+    /// Messages counted in the current window.
+    messages: u32,
+    window: u32,
+}
+
+impl Repeats {
+    /// Messages of one window.
+    pub const WINDOW: u32 = 65_536;
+
+    /// The id of the next message of the stream, `base` being the id of
+    /// its bytes ([`EventId::of`]).
+    pub fn id(&mut self, base: EventId) -> EventId {
+        if self.messages == Self::WINDOW {
+            self.seen.clear();
+            self.messages = 0;
+            self.window += 1;
+        }
+        self.messages += 1;
+        let n = self.seen.entry(base).or_insert(0);
+        let id = base.repeat(self.window, *n);
+        *n += 1;
+        id
+    }
 }
 
 /// The result of normalising one message.
@@ -252,6 +295,12 @@ impl Normalizer {
 
     pub fn state(&self) -> &SourceState {
         &self.state
+    }
+
+    /// The repeat counts, to carry them over from one stream to the next
+    /// when the streams are one (the bursts of datagrams of a UDP port).
+    pub fn repeats_mut(&mut self) -> &mut Repeats {
+        &mut self.state.repeats
     }
 
     /// Sets the format (the importer does, after detecting it).
@@ -310,11 +359,13 @@ pub fn normalize(
     state: &mut SourceState,
     masked: &mut MaskCounts,
 ) -> Outcome {
-    let id = EventId::of(&config.member, &config.source, raw);
     let trimmed = trim_end(raw);
     if trimmed.iter().all(u8::is_ascii_whitespace) {
         return Outcome::Dropped(ParseError::new(ErrorKind::Empty, 0));
     }
+    let id = state
+        .repeats
+        .id(EventId::of(&config.member, &config.source, raw));
     let mut counts = MaskCounts::default();
     let bytes = masker.mask_bytes(trimmed, &mut counts);
     let (text, lossy): (Cow<'_, str>, bool) = match std::str::from_utf8(&bytes) {

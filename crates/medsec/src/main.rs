@@ -9,6 +9,7 @@
 
 mod catalog;
 mod config;
+mod detect;
 mod device;
 mod generate;
 mod logs;
@@ -99,6 +100,12 @@ enum Command {
     /// Security logs of member hospitals (ISAC): import, search, sources.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
+    /// Sigma rules: check that they load.
+    #[command(subcommand)]
+    Sigma(detect::SigmaCommand),
+    /// Run Sigma rules over log files and print the hits as NDJSON
+    /// (offline, no server or database).
+    Hunt(detect::HuntArgs),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -272,6 +279,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Alias(cmd) => postmarket::run_alias(cmd).await,
         Command::Webhook(cmd) => postmarket::run_webhook(cmd).await,
         Command::Logs(cmd) => logs::run(cmd).await,
+        Command::Sigma(cmd) => detect::run_sigma(cmd),
+        Command::Hunt(args) => detect::hunt(args),
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

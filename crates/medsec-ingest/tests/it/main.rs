@@ -390,6 +390,52 @@ async fn udp_datagrams_are_stored() {
     assert_eq!(dropped, 0);
 }
 
+/// A line repeated within one stream is an event per repeat (a brute
+/// force sends the same line many times in a second); the same stream
+/// sent again is a resend and adds nothing; UDP, never resent, counts
+/// repeats across datagrams.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_lines_are_events_and_a_resent_stream_is_not() {
+    let env = Env::new().await;
+    let port = free_port();
+    env.source(&env.seoul, "fw", Transport::Tcp, Some(port), "auto", None)
+        .await;
+    let line = "<86>Nov 26 09:01:02 emr-web sshd[7]: Failed password for root from 203.0.113.9 port 4242 ssh2\n";
+    let other = "<86>Nov 26 09:01:02 emr-web sshd[7]: Failed password for admin from 203.0.113.9 port 4242 ssh2\n";
+    let stream = [line, line, other, line].concat();
+    send_tcp(port, stream.as_bytes()).await;
+    let scope = || EventScope::member(env.seoul.clone());
+    assert_eq!(env.search("user.name:root", scope()).len(), 3);
+    assert_eq!(env.search("*", scope()).len(), 4);
+    // The connection failed, the sender sends it all again: nothing new.
+    send_tcp(port, stream.as_bytes()).await;
+    assert_eq!(env.search("*", scope()).len(), 4);
+    // A longer stream starting the same way: only the new repeats.
+    send_tcp(port, [stream.as_str(), line, line].concat().as_bytes()).await;
+    assert_eq!(env.search("user.name:root", scope()).len(), 5);
+
+    let udp = free_port();
+    env.source(&env.busan, "ids", Transport::Udp, Some(udp), "auto", None)
+        .await;
+    let sock = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for _ in 0..3 {
+        sock.send_to(line.as_bytes(), ("127.0.0.1", udp))
+            .await
+            .unwrap();
+        // Separate bursts.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut n = 0;
+    for _ in 0..100 {
+        n = env.search("*", EventScope::member(env.busan.clone())).len();
+        if n == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_ndjson_needs_its_token_and_accepts_gzip() {
     let env = Env::new().await;

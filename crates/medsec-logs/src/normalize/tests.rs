@@ -417,3 +417,54 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn repeats_get_their_own_ids_and_a_resent_stream_the_same_ones() {
+    let ids = |lines: &[&str]| -> Vec<EventId> {
+        let mut n = normalizer("auto");
+        lines
+            .iter()
+            .map(|l| match n.normalize(l.as_bytes(), received()) {
+                Outcome::Event { event, .. } => event.id,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let (a, b) = (
+        "<13>Mar  9 10:00:00 h sshd: x",
+        "<13>Mar  9 10:00:00 h sshd: y",
+    );
+    let first = ids(&[a, b, a, a]);
+    assert_eq!(
+        first[0],
+        EventId::of("hospital-a", "tcp-6514", a.as_bytes())
+    );
+    assert_eq!(
+        first[1],
+        EventId::of("hospital-a", "tcp-6514", b.as_bytes())
+    );
+    let distinct: std::collections::HashSet<_> = first.iter().collect();
+    assert_eq!(distinct.len(), 4);
+    // A resend of the stream (a fresh connection) gives the same ids.
+    assert_eq!(ids(&[a, b, a, a]), first);
+    assert_eq!(ids(&[a, b, a, a, a])[..4], first[..]);
+}
+
+#[test]
+fn repeat_counts_go_by_windows_of_the_stream() {
+    let mut r = Repeats::default();
+    let base = EventId::of("m", "s", b"same");
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..(Repeats::WINDOW as usize + 3) {
+        assert!(seen.insert(r.id(base)), "an id came twice");
+    }
+    // The second window starts afresh but never reuses the first's ids.
+    let mut again = Repeats::default();
+    let replay: Vec<EventId> = (0..(Repeats::WINDOW as usize + 3))
+        .map(|_| again.id(base))
+        .collect();
+    assert!(replay.iter().all(|id| seen.contains(id)));
+    assert_eq!(replay[0], base);
+    assert_eq!(base.repeat(0, 0), base);
+    assert_ne!(base.repeat(1, 0), base.repeat(0, 1));
+}

@@ -1,0 +1,174 @@
+//! The Sigma detector: the loaded rules compiled into `rsigma-eval`'s
+//! correlation engine (which holds the detection engine), fed medsec's
+//! events through [`SigmaView`], its results turned into [`Hit`]s.
+
+use std::collections::HashMap;
+
+use medsec_logs::Event;
+use rsigma_eval::{
+    CorrelationAction, CorrelationConfig, CorrelationEngine, LogSourceExtractor, ResultBody,
+};
+
+use crate::rules::{Origin, RuleSet};
+use crate::view::{LOGSOURCE_FIELDS, SigmaView, event_json};
+use crate::{Detector, Error, FieldValue, Hit, HitKind};
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Skip rules whose log source contradicts what the event certainly
+    /// is (a `product: windows` rule on a Linux authentication event). Off,
+    /// every rule sees every event (as `rsigma` and SQL backends do).
+    pub logsource_routing: bool,
+    /// Put the whole event into each hit.
+    pub include_event: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            logsource_routing: true,
+            include_event: true,
+        }
+    }
+}
+
+/// What is known of a rule for its hits.
+#[derive(Clone, Debug)]
+struct RuleInfo {
+    origin: Origin,
+}
+
+/// Sigma rules over medsec events, with correlation state.
+pub struct SigmaDetector {
+    engine: CorrelationEngine,
+    rules: HashMap<String, RuleInfo>,
+    options: Options,
+    detection_rules: usize,
+    correlation_rules: usize,
+    filters: usize,
+}
+
+impl SigmaDetector {
+    /// Compiles the loaded rules. Only rules that passed loading are in
+    /// `set`, so this fails only on what loading cannot see alone.
+    pub fn new(set: &RuleSet, options: Options) -> Result<SigmaDetector, Error> {
+        // A correlation fires once when its condition is met, then counts
+        // afresh for the group (rather than firing again on every further
+        // event of the window).
+        let config = CorrelationConfig {
+            action_on_match: CorrelationAction::Reset,
+            ..CorrelationConfig::default()
+        };
+        let mut engine = CorrelationEngine::new(config);
+        for p in &set.pipelines {
+            engine.add_pipeline(p.clone());
+        }
+        if options.logsource_routing {
+            engine.set_logsource_extractor(Some(LogSourceExtractor::new().with_field_names(
+                LOGSOURCE_FIELDS[0],
+                LOGSOURCE_FIELDS[1],
+                LOGSOURCE_FIELDS[2],
+            )));
+        }
+        engine
+            .add_collection(&set.collection())
+            .map_err(|e| Error::Engine(e.to_string()))?;
+        let mut rules = HashMap::new();
+        for (r, origin) in &set.rules {
+            let info = RuleInfo {
+                origin: origin.clone(),
+            };
+            rules.insert(key(r.id.as_deref(), &r.title), info);
+        }
+        for (c, origin) in &set.correlations {
+            rules.insert(
+                key(c.id.as_deref(), &c.title),
+                RuleInfo {
+                    origin: origin.clone(),
+                },
+            );
+        }
+        Ok(SigmaDetector {
+            engine,
+            rules,
+            options,
+            detection_rules: set.rules.len(),
+            correlation_rules: set.correlations.len(),
+            filters: set.filters.len(),
+        })
+    }
+
+    /// Detection rules, correlation rules and filters in force.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.detection_rules, self.correlation_rules, self.filters)
+    }
+
+    /// Correlation state entries kept (bounded by the engine's limits).
+    pub fn state_entries(&self) -> usize {
+        self.engine.state_count()
+    }
+}
+
+fn key(id: Option<&str>, title: &str) -> String {
+    id.unwrap_or(title).to_owned()
+}
+
+impl Detector for SigmaDetector {
+    fn detect(&mut self, event: &Event, out: &mut Vec<Hit>) {
+        let view = SigmaView::new(event);
+        let secs = event.timestamp.div_euclid(1_000_000_000);
+        let results = self.engine.process_event_at(&view, secs);
+        for r in results {
+            let header = r.header;
+            let info = self
+                .rules
+                .get(&key(header.rule_id.as_deref(), &header.rule_title));
+            let attack = crate::attack_techniques(&header.tags);
+            let (kind, matched, group, aggregated, timespan) = match r.body {
+                ResultBody::Detection(d) => (
+                    HitKind::Detection,
+                    d.matched_fields
+                        .into_iter()
+                        .map(|m| FieldValue {
+                            field: m.field,
+                            value: m.value,
+                        })
+                        .collect(),
+                    Vec::new(),
+                    None,
+                    None,
+                ),
+                ResultBody::Correlation(c) => (
+                    HitKind::Correlation(c.correlation_type.as_str().to_owned()),
+                    Vec::new(),
+                    c.group_key
+                        .into_iter()
+                        .map(|(field, value)| FieldValue {
+                            field,
+                            value: value.into(),
+                        })
+                        .collect(),
+                    Some(c.aggregated_value),
+                    Some(c.timespan_secs),
+                ),
+            };
+            out.push(Hit {
+                rule_id: header.rule_id,
+                title: header.rule_title,
+                level: header.level.map(|l| l.as_str().to_owned()),
+                tags: header.tags,
+                attack,
+                kind,
+                matched,
+                group,
+                aggregated,
+                timespan_secs: timespan,
+                rule_file: info.map(|i| i.origin.path.clone()),
+                rule_line: info.and_then(|i| i.origin.line),
+                event_id: event.id.to_string(),
+                event: self.options.include_event.then(|| event_json(event)),
+            });
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! Sigma's view of a normalised event: Sigma rules name fields the way
+//! their log sources do (`EventID`, `CommandLine`, `cs-uri-query`,
+//! `c-useragent`), medsec stores them under its schema's names
+//! (`winlog.event_id`, `winlog.event_data.CommandLine`, `url.query`,
+//! `user_agent.original`). A field a rule names is looked up as it is
+//! named, then under the schema name the taxonomy maps it to
+//! ([`SIGMA_FIELDS`]), then among the Windows event data. A
+//! pipeline given to the engine may rename fields first.
+//!
+//! Keywords (a rule's bare strings) are searched in the raw message and
+//! every text field. The view also tells the log source it can vouch for
+//! (product, service, category), for logsource routing.
+
+use std::borrow::Cow;
+
+use medsec_logs::{Event, Value};
+use rsigma_eval::EventValue;
+
+/// Sigma taxonomy field names and the schema fields they are found in
+/// (first present wins).
+pub const SIGMA_FIELDS: &[(&str, &[&str])] = &[
+    // Windows (https://github.com/SigmaHQ/sigma-specification, taxonomy)
+    ("EventID", &["winlog.event_id"]),
+    ("Channel", &["winlog.channel"]),
+    ("Provider_Name", &["winlog.provider_name"]),
+    ("Computer", &["winlog.computer_name", "host.name"]),
+    ("ComputerName", &["winlog.computer_name", "host.name"]),
+    // Web server access logs (category webserver; W3C names)
+    ("cs-method", &["http.request.method"]),
+    ("cs-uri-stem", &["url.path"]),
+    ("cs-uri-query", &["url.query"]),
+    ("c-uri", &["url.original"]),
+    ("cs-uri", &["url.original"]),
+    ("c-uri-query", &["url.query"]),
+    ("c-uri-stem", &["url.path"]),
+    ("c-useragent", &["user_agent.original"]),
+    ("cs-user-agent", &["user_agent.original"]),
+    ("cs-referrer", &["http.request.referrer"]),
+    ("cs-host", &["url.domain", "destination.domain"]),
+    ("sc-status", &["http.response.status_code"]),
+    ("c-ip", &["source.ip"]),
+    ("cs-username", &["user.name"]),
+    ("cs-bytes", &["http.request.bytes"]),
+    ("sc-bytes", &["http.response.bytes"]),
+    // Firewalls and proxies (category firewall, proxy)
+    ("src_ip", &["source.ip"]),
+    ("src_port", &["source.port"]),
+    ("dst_ip", &["destination.ip"]),
+    ("dst_port", &["destination.port"]),
+    ("src_hostname", &["source.domain"]),
+    ("dst_hostname", &["destination.domain"]),
+    ("action", &["event.action"]),
+    ("protocol", &["network.transport"]),
+    ("username", &["user.name"]),
+    ("User", &["user.name"]),
+    ("query", &["dns.question.name"]),
+    ("r-dns", &["url.domain"]),
+    // Linux
+    ("pid", &["process.pid"]),
+    ("comm", &["process.name"]),
+    ("exe", &["process.executable"]),
+    ("uid", &["user.id"]),
+];
+
+/// The schema fields a Sigma field name maps to.
+pub fn schema_names(sigma: &str) -> &'static [&'static str] {
+    SIGMA_FIELDS
+        .iter()
+        .find(|(s, _)| *s == sigma)
+        .map_or(&[], |(_, names)| names)
+}
+
+/// A normalised event as Sigma rules see it.
+pub struct SigmaView<'a> {
+    pub event: &'a Event,
+    /// Windows event data under the names rules use, built on the first
+    /// lookup that needs it.
+    windows: std::cell::OnceCell<Vec<(String, &'a Value)>>,
+}
+
+const EVENT_DATA: &str = "winlog.event_data.";
+const USER_DATA: &str = "winlog.user_data.";
+
+impl<'a> SigmaView<'a> {
+    pub fn new(event: &'a Event) -> SigmaView<'a> {
+        SigmaView {
+            event,
+            windows: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Names of a Windows event's data as Sigma's Windows rules use them:
+    /// `EventData` names (`winlog.event_data.CommandLine` as
+    /// `CommandLine`; names with spaces, as Defender writes them, also
+    /// without the spaces: `Source Name` as `SourceName`), and the leaves
+    /// of `UserData`'s element (`winlog.user_data.Operation_ClientFailure.
+    /// Operation` as `Operation`). Empty for other events.
+    fn windows_names(&self) -> &[(String, &'a Value)] {
+        self.windows.get_or_init(|| {
+            let mut out = Vec::new();
+            for (name, v) in self.event.fields.iter() {
+                if let Some(data) = name.strip_prefix(EVENT_DATA) {
+                    out.push((data.to_owned(), v));
+                    if data.contains(' ') {
+                        out.push((data.replace(' ', ""), v));
+                    }
+                } else if let Some(user) = name.strip_prefix(USER_DATA)
+                    && let Some((_, leaf)) = user.split_once('.')
+                {
+                    out.push((leaf.to_owned(), v));
+                }
+            }
+            out
+        })
+    }
+
+    fn lookup(&self, name: &str) -> Option<&'a Value> {
+        let fields = &self.event.fields;
+        if let Some(v) = fields.get(name) {
+            return Some(v);
+        }
+        for schema in schema_names(name) {
+            if let Some(v) = fields.get(schema) {
+                return Some(v);
+            }
+        }
+        self.windows_names()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// The product, service and category of the event, as Sigma log
+    /// sources name them, for logsource routing: `None` where it cannot
+    /// say (no rule is left out on that account), except the product:
+    /// an event whose product medsec does not know is [`UNKNOWN_PRODUCT`],
+    /// so that rules written for a product (Windows, Linux, Zeek, Cisco,
+    /// AWS, …) run only on events of that product.
+    pub fn logsource(
+        &self,
+    ) -> (
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+    ) {
+        let f = &self.event.fields;
+        if let Some(Value::Str(channel)) = f.get("winlog.channel") {
+            let service = match channel.as_str() {
+                "Security" => Some("security"),
+                "System" => Some("system"),
+                "Application" => Some("application"),
+                "Microsoft-Windows-Sysmon/Operational" => Some("sysmon"),
+                "Microsoft-Windows-PowerShell/Operational" => Some("powershell"),
+                "Windows PowerShell" => Some("powershell-classic"),
+                "Microsoft-Windows-Windows Defender/Operational" => Some("windefend"),
+                "Microsoft-Windows-TaskScheduler/Operational" => Some("taskscheduler"),
+                "Microsoft-Windows-DNS-Client/Operational" => Some("dns-client"),
+                _ => None,
+            };
+            return (Some("windows"), service, None);
+        }
+        if f.get("winlog.event_id").is_some() {
+            return (Some("windows"), None, None);
+        }
+        match f.get("event.module") {
+            Some(Value::Str(m)) if m == "auth" => (Some("linux"), None, None),
+            Some(Value::Str(m)) if matches!(m.as_str(), "nginx" | "apache" | "iis" | "access") => {
+                (Some(UNKNOWN_PRODUCT), None, Some("webserver"))
+            }
+            None if matches!(f.get("process.name"), Some(Value::Str(p)) if is_linux_program(p)) => {
+                (Some("linux"), None, None)
+            }
+            _ => (Some(UNKNOWN_PRODUCT), None, None),
+        }
+    }
+}
+
+/// The product of events medsec cannot place (see
+/// [`SigmaView::logsource`]).
+pub const UNKNOWN_PRODUCT: &str = "medsec-unknown";
+
+/// Programs that log to syslog only on Linux (and similar) hosts: plain
+/// syslog messages from them are Linux's.
+fn is_linux_program(name: &str) -> bool {
+    let base = name.split(['(', '[']).next().unwrap_or(name);
+    matches!(
+        base,
+        "kernel"
+            | "systemd"
+            | "systemd-logind"
+            | "cron"
+            | "CRON"
+            | "crond"
+            | "anacron"
+            | "su"
+            | "sudo"
+            | "sshd"
+            | "login"
+            | "auditd"
+            | "audispd"
+            | "useradd"
+            | "userdel"
+            | "usermod"
+            | "groupadd"
+            | "passwd"
+            | "chpasswd"
+            | "dbus-daemon"
+            | "NetworkManager"
+            | "dhclient"
+            | "rsyslogd"
+            | "syslogd"
+            | "klogd"
+            | "xinetd"
+            | "logrotate"
+            | "polkitd"
+            | "gdm"
+            | "gdm-password"
+    )
+}
+
+fn event_value(v: &Value) -> EventValue<'_> {
+    match v {
+        Value::Str(s) => EventValue::Str(Cow::Borrowed(s)),
+        Value::Int(i) => EventValue::Int(*i),
+        Value::Float(x) => EventValue::Float(*x),
+        Value::Bool(b) => EventValue::Bool(*b),
+        Value::Ip(ip) => EventValue::Str(Cow::Owned(ip.to_string())),
+    }
+}
+
+/// Field names under which the view answers the log source it vouches
+/// for (see [`SigmaView::logsource`]); they cannot clash with real
+/// fields, which never start with `@medsec`.
+pub const LOGSOURCE_FIELDS: [&str; 3] = [
+    "@medsec.logsource.product",
+    "@medsec.logsource.service",
+    "@medsec.logsource.category",
+];
+
+impl rsigma_eval::Event for SigmaView<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if let Some(rest) = path.strip_prefix("@medsec.logsource.") {
+            let (p, s, c) = self.logsource();
+            let v = match rest {
+                "product" => p,
+                "service" => s,
+                "category" => c,
+                _ => None,
+            };
+            return v.map(|v| EventValue::Str(Cow::Borrowed(v)));
+        }
+        self.lookup(path).map(event_value)
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        if pred(&self.event.raw) {
+            return true;
+        }
+        self.event.fields.iter().any(|(_, v)| match v {
+            Value::Str(s) => pred(s),
+            _ => false,
+        })
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut out = vec![Cow::Borrowed(self.event.raw.as_str())];
+        for (_, v) in self.event.fields.iter() {
+            if let Value::Str(s) = v {
+                out.push(Cow::Borrowed(s.as_str()));
+            }
+        }
+        out
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        visit(&self.event.raw);
+        for (_, v) in self.event.fields.iter() {
+            if let Value::Str(s) = v {
+                visit(s);
+            }
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        event_json(self.event)
+    }
+}
+
+/// An event as one flat JSON object: its id, member, times, fields and
+/// raw message (what hits print and correlations keep).
+pub fn event_json(event: &Event) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    m.insert("event.id".into(), event.id.to_string().into());
+    m.insert("@timestamp".into(), rfc3339(event.timestamp).into());
+    for (name, v) in event.fields.iter() {
+        let j = match v {
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Int(i) => (*i).into(),
+            Value::Float(x) => serde_json::Number::from_f64(*x)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Bool(b) => (*b).into(),
+            Value::Ip(ip) => ip.to_string().into(),
+        };
+        m.insert(name.to_owned(), j);
+    }
+    m.insert("event.original".into(), event.raw.clone().into());
+    serde_json::Value::Object(m)
+}
+
+fn rfc3339(ns: i64) -> String {
+    medsec_logs::clock::format_rfc3339(ns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `docs/detection.md` lists every mapping, with every schema name.
+    #[test]
+    fn the_documentation_lists_every_field_mapping() {
+        let doc = include_str!("../../../docs/detection.md");
+        for (sigma, names) in SIGMA_FIELDS {
+            let quoted = format!("`{sigma}`");
+            let Some(row) = doc.lines().find(|l| {
+                l.starts_with("| ") && l.split('|').nth(1).is_some_and(|c| c.contains(&quoted))
+            }) else {
+                panic!("docs/detection.md has no row for {sigma}");
+            };
+            for n in *names {
+                assert!(
+                    row.contains(&format!("`{n}`")),
+                    "{sigma}: {n} missing in {row}"
+                );
+            }
+        }
+    }
+}
