@@ -16,14 +16,24 @@
 //!   fires on the first event of any one rule. The default is set to the
 //!   number of rules, as pySigma does. (An explicit `gte: 1` cannot be
 //!   told from the default and is read the same way.)
+//!
+//! And one addition of medsec's own: every correlation is grouped by the
+//! event's member as well, so that one hospital's events never complete
+//! another's correlation.
 
 use rsigma_parser::{
     ConditionOperator, CorrelationCondition, CorrelationRule, CorrelationType, Detection,
     DetectionItem, Detections, Modifier, SigmaString, SigmaValue,
 };
 
-/// Gives a temporal correlation without a condition the specified one.
+/// Groups every correlation by member too ([`crate::view::MEMBER_FIELD`]),
+/// so that events of different hospitals never add up to one member's
+/// alert; and gives a temporal correlation without a condition the
+/// specified one.
 pub(crate) fn rewrite_correlation(c: &mut CorrelationRule) {
+    if !c.group_by.iter().any(|g| g == crate::view::MEMBER_FIELD) {
+        c.group_by.push(crate::view::MEMBER_FIELD.to_owned());
+    }
     if !matches!(
         c.correlation_type,
         CorrelationType::Temporal | CorrelationType::TemporalOrdered

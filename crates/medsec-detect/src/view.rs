@@ -237,8 +237,15 @@ pub const LOGSOURCE_FIELDS: [&str; 3] = [
     "@medsec.logsource.category",
 ];
 
+/// The field under which the view answers the event's member (added to
+/// every correlation's group-by).
+pub const MEMBER_FIELD: &str = "@medsec.member";
+
 impl rsigma_eval::Event for SigmaView<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if path == MEMBER_FIELD {
+            return Some(EventValue::Str(Cow::Borrowed(&self.event.member)));
+        }
         if let Some(rest) = path.strip_prefix("@medsec.logsource.") {
             let (p, s, c) = self.logsource();
             let v = match rest {

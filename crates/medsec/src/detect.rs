@@ -71,6 +71,37 @@ fn load(paths: &[PathBuf], pipelines: &[PathBuf]) -> Result<RuleSet> {
     Ok(RuleSet::load(paths, pipelines)?)
 }
 
+/// Loads the rules (failures to standard error, as warnings) into a
+/// detector; says on standard error what it holds.
+pub fn detector(
+    rules: &[PathBuf],
+    pipelines: &[PathBuf],
+    all_rules: bool,
+    include_event: bool,
+) -> Result<SigmaDetector> {
+    let started = Instant::now();
+    let set = load(rules, pipelines)?;
+    let mut err = std::io::stderr().lock();
+    for f in &set.failures {
+        writeln!(err, "warning: rule not loaded: {f}")?;
+    }
+    let detector = SigmaDetector::new(
+        &set,
+        Options {
+            logsource_routing: !all_rules,
+            include_event,
+        },
+    )?;
+    let (rules, correlations, filters) = detector.counts();
+    writeln!(
+        err,
+        "{rules} detection rules, {correlations} correlation rules, {filters} filters ({} not loaded) in {:.2} s",
+        set.failures.len(),
+        started.elapsed().as_secs_f64()
+    )?;
+    Ok(detector)
+}
+
 pub fn run_sigma(cmd: SigmaCommand) -> Result<ExitCode> {
     match cmd {
         SigmaCommand::Check(args) => check(args),
@@ -129,26 +160,8 @@ struct Printed<'a> {
 }
 
 pub fn hunt(args: HuntArgs) -> Result<ExitCode> {
-    let started = Instant::now();
-    let set = load(&args.rules, &args.pipelines)?;
+    let mut detector = detector(&args.rules, &args.pipelines, args.all_rules, !args.no_event)?;
     let mut err = std::io::stderr().lock();
-    for f in &set.failures {
-        writeln!(err, "warning: rule not loaded: {f}")?;
-    }
-    let mut detector = SigmaDetector::new(
-        &set,
-        Options {
-            logsource_routing: !args.all_rules,
-            include_event: !args.no_event,
-        },
-    )?;
-    let (rules, correlations, filters) = detector.counts();
-    writeln!(
-        err,
-        "{rules} detection rules, {correlations} correlation rules, {filters} filters ({} not loaded) in {:.2} s",
-        set.failures.len(),
-        started.elapsed().as_secs_f64()
-    )?;
     let format: Format = args
         .format
         .parse()

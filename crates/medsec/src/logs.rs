@@ -31,6 +31,10 @@ pub enum LogsCommand {
     Import(ImportArgs),
     /// Search the stored events (query syntax: docs/search.md).
     Search(SearchArgs),
+    /// Retro-hunt: run Sigma rules over the stored events of a time range,
+    /// oldest first, and print the hits as NDJSON (as `medsec hunt` does
+    /// for files; docs/detection.md).
+    Hunt(HuntArgs),
     /// Members' log sources.
     #[command(subcommand)]
     Source(SourceCommand),
@@ -86,6 +90,36 @@ pub struct SearchArgs {
     limit: usize,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct HuntArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    /// Rule files and directories (repeatable).
+    #[arg(long = "rules", required = true, value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Processing pipelines (pySigma YAML) applied to every rule first.
+    #[arg(long = "pipeline", value_name = "FILE")]
+    pipelines: Vec<PathBuf>,
+    /// Only the events this query matches (docs/search.md); all by default.
+    #[arg(default_value = "")]
+    query: String,
+    /// Only this member's events (name or id).
+    #[arg(long)]
+    member: Option<String>,
+    /// RFC 3339 start [default: 24 hours before --to].
+    #[arg(long)]
+    from: Option<String>,
+    /// RFC 3339 end, exclusive [default: now].
+    #[arg(long)]
+    to: Option<String>,
+    /// Every rule on every event, whatever its log source.
+    #[arg(long)]
+    all_rules: bool,
+    /// Leave the event out of the printed hits.
+    #[arg(long)]
+    no_event: bool,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +195,7 @@ pub async fn run(cmd: LogsCommand) -> Result<ExitCode> {
     match cmd {
         LogsCommand::Import(args) => import(args).await,
         LogsCommand::Search(args) => search(args).await,
+        LogsCommand::Hunt(args) => hunt(args).await,
         LogsCommand::Source(SourceCommand::Add(args)) => source_add(args).await,
         LogsCommand::Source(SourceCommand::List(args)) => source_list(args).await,
     }
@@ -321,18 +356,29 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn search(args: SearchArgs) -> Result<ExitCode> {
-    let (config, store, _by) = open(&args.store).await?;
-    let scope = match &args.member {
+/// What a search or a hunt covers: the member scope, the query and the
+/// time range, from the command line.
+async fn selection(
+    store: &Store,
+    member: Option<&str>,
+    query: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(
+    medsec_events::MemberScope,
+    medsec_events::Query,
+    medsec_events::TimeRange,
+)> {
+    let scope = match member {
         Some(m) => {
-            medsec_events::MemberScope::member(watch::member(&store, m).await.map_err(report)?.id)
+            medsec_events::MemberScope::member(watch::member(store, m).await.map_err(report)?.id)
         }
         None => medsec_events::MemberScope::AllMembers,
     };
-    let query = if args.query.trim().is_empty() {
+    let query = if query.trim().is_empty() {
         medsec_events::Query::all()
     } else {
-        medsec_events::Query::parse(&args.query).map_err(|e| anyhow::anyhow!("query: {e}"))?
+        medsec_events::Query::parse(query).map_err(|e| anyhow::anyhow!("query: {e}"))?
     };
     let parse = |what: &str, t: &str| -> Result<i64> {
         time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -342,17 +388,30 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
                 format!("--{what} {t:?} is not an RFC 3339 time such as 2026-11-26T09:00:00+09:00")
             })
     };
-    let to = match &args.to {
+    let to = match to {
         Some(t) => parse("to", t)?,
         None => Timestamp::now().0.saturating_mul(1_000_000),
     };
-    let from = match &args.from {
+    let from = match from {
         Some(t) => parse("from", t)?,
         None => to - 86_400 * 1_000_000_000,
     };
     if from >= to {
         bail!("--from must be before --to");
     }
+    Ok((scope, query, medsec_events::TimeRange::new(from, to)))
+}
+
+async fn search(args: SearchArgs) -> Result<ExitCode> {
+    let (config, store, _by) = open(&args.store).await?;
+    let (scope, query, range) = selection(
+        &store,
+        args.member.as_deref(),
+        &args.query,
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )
+    .await?;
     let events = open_events(&config)?;
     let names: std::collections::HashMap<String, String> = store
         .list_orgs()
@@ -360,7 +419,6 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    let range = medsec_events::TimeRange::new(from, to);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match (args.format, args.limit) {
@@ -441,6 +499,62 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+async fn hunt(args: HuntArgs) -> Result<ExitCode> {
+    let (config, store, _by) = open(&args.store).await?;
+    let (scope, query, range) = selection(
+        &store,
+        args.member.as_deref(),
+        &args.query,
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )
+    .await?;
+    let names: std::collections::HashMap<String, String> = store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let mut detector =
+        crate::detect::detector(&args.rules, &args.pipelines, args.all_rules, !args.no_event)?;
+    let events = open_events(&config)?;
+    let all = events
+        .export(&query, range, &scope, medsec_events::Order::OldestFirst)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let mut progress = Progress::new("hunt");
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut n, mut hits) = (0u64, 0u64);
+    let mut found = Vec::new();
+    for ev in all {
+        let ev = ev.map_err(|e| anyhow::anyhow!("{e}"))?;
+        n += 1;
+        medsec_detect::Detector::detect(&mut detector, &ev, &mut found);
+        for hit in found.drain(..) {
+            hits += 1;
+            let printed = serde_json::json!({
+                "member": names.get(&ev.member).unwrap_or(&ev.member),
+                "member_id": ev.member,
+                "source": ev.source,
+                "hit": hit,
+            });
+            writeln!(out, "{printed}")?;
+        }
+        if n % 4096 == 0 {
+            progress.step("events", n);
+        }
+    }
+    out.flush()?;
+    progress.finish();
+    let secs = started.elapsed().as_secs_f64();
+    writeln!(
+        std::io::stderr(),
+        "{n} stored events, {hits} hits in {secs:.2} s ({:.0} events/s)",
+        n as f64 / secs.max(1e-9)
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

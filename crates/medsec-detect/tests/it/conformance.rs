@@ -467,9 +467,12 @@ fn event_count_with_group_by_and_timespan() {
     let h = correlations(&yaml, &events);
     assert_eq!(h.len(), 1, "{h:?}");
     assert_eq!(h[0].title, "Brute force");
-    assert_eq!(h[0].group.len(), 1);
+    assert_eq!(h[0].group.len(), 2);
     assert_eq!(h[0].group[0].field, "IpAddress");
     assert_eq!(h[0].group[0].value, "203.0.113.9");
+    // Every correlation is kept per member.
+    assert_eq!(h[0].group[1].field, "@medsec.member");
+    assert_eq!(h[0].group[1].value, "m");
     assert_eq!(h[0].aggregated, Some(5.0));
     assert_eq!(
         h[0].kind,

@@ -143,3 +143,99 @@ fn hunt_prints_hits_as_ndjson() {
         "{stderr}"
     );
 }
+
+#[test]
+fn logs_hunt_runs_rules_over_stored_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_dir(dir.path(), false);
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap().to_owned();
+    for (name, kind) in [
+        ("의료ISAC", "isac"),
+        ("서울병원", "hospital"),
+        ("부산병원", "hospital"),
+    ] {
+        let out = run(&[
+            "org",
+            "create",
+            "--data-dir",
+            &d,
+            "--name",
+            name,
+            "--kind",
+            kind,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    for (member, attempts) in [("서울병원", 4), ("부산병원", 2)] {
+        let file = dir.path().join(format!("{member}.log"));
+        let lines: String = (0..attempts)
+            .map(|i| format!("Nov 26 09:00:0{i} emr sshd[7{i}]: Failed password for root from 203.0.113.9 port 5{i}000 ssh2\n"))
+            .collect();
+        std::fs::write(&file, lines).unwrap();
+        let out = run(&[
+            "logs",
+            "import",
+            "--data-dir",
+            &d,
+            "--member",
+            member,
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let hunt = |member: Option<&str>| {
+        let mut args = vec![
+            "logs",
+            "hunt",
+            "--data-dir",
+            &d,
+            "--rules",
+            rules.to_str().unwrap(),
+            "--from",
+            "2000-01-01T00:00:00Z",
+            "--to",
+            "2100-01-01T00:00:00Z",
+            "--no-event",
+        ];
+        if let Some(m) = member {
+            args.extend(["--member", m]);
+        }
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let hits: Vec<serde_json::Value> = text(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (hits, text(&out.stderr))
+    };
+    let (hits, err) = hunt(Some("서울병원"));
+    let titles: Vec<&str> = hits
+        .iter()
+        .map(|h| h["hit"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "SSH failed password",
+            "SSH failed password",
+            "SSH failed password",
+            "SSH brute force",
+            "SSH failed password"
+        ],
+        "{err}"
+    );
+    assert!(hits.iter().all(|h| h["member"] == "서울병원"));
+    assert!(err.contains("4 stored events, 5 hits"), "{err}");
+    // All members: 부산병원's two attempts are two hits, not a brute
+    // force, even with 서울병원's from the same address in the same
+    // seconds (correlations count per member).
+    let (hits, _) = hunt(None);
+    let busan: Vec<&str> = hits
+        .iter()
+        .filter(|h| h["member"] == "부산병원")
+        .map(|h| h["hit"]["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(busan, ["SSH failed password", "SSH failed password"]);
+    assert_eq!(hits.len(), 7);
+}
