@@ -7,8 +7,9 @@
 //! ([`SIGMA_FIELDS`]), then among the Windows event data. A
 //! pipeline given to the engine may rename fields first.
 //!
-//! Keywords (a rule's bare strings) are searched in the raw message and
-//! every text field. The view also tells the log source it can vouch for
+//! Keywords (a rule's bare strings) are searched in every text field, and
+//! in the raw message when it is a line of text rather than a JSON
+//! document. The view also tells the log source it can vouch for
 //! (product, service, category), for logsource routing.
 
 use std::borrow::Cow;
@@ -62,12 +63,30 @@ pub const SIGMA_FIELDS: &[(&str, &[&str])] = &[
     ("uid", &["user.id"]),
 ];
 
+/// [`SIGMA_FIELDS`] both ways, for lookups in constant time.
+struct Taxonomy {
+    /// Sigma name → schema names.
+    forward: std::collections::HashMap<&'static str, &'static [&'static str]>,
+    /// Schema name → the Sigma names it answers.
+    backward: std::collections::HashMap<&'static str, Vec<&'static str>>,
+}
+
+static TAXONOMY: std::sync::LazyLock<Taxonomy> = std::sync::LazyLock::new(|| {
+    let mut forward = std::collections::HashMap::new();
+    let mut backward: std::collections::HashMap<&'static str, Vec<&'static str>> =
+        std::collections::HashMap::new();
+    for (sigma, names) in SIGMA_FIELDS {
+        forward.insert(*sigma, *names);
+        for n in *names {
+            backward.entry(*n).or_default().push(*sigma);
+        }
+    }
+    Taxonomy { forward, backward }
+});
+
 /// The schema fields a Sigma field name maps to.
 pub fn schema_names(sigma: &str) -> &'static [&'static str] {
-    SIGMA_FIELDS
-        .iter()
-        .find(|(s, _)| *s == sigma)
-        .map_or(&[], |(_, names)| names)
+    TAXONOMY.forward.get(sigma).copied().unwrap_or(&[])
 }
 
 /// A normalised event as Sigma rules see it.
@@ -128,6 +147,25 @@ impl<'a> SigmaView<'a> {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| *v)
+    }
+
+    /// Whether keywords are searched in the raw message: yes for a line
+    /// of text (syslog, access logs, CEF, LEEF, key=value), no for a JSON
+    /// document (JSON lines, Suricata EVE, Windows events), whose raw
+    /// form is keys and quoting around the values the fields already
+    /// hold — as other evaluators search a JSON event's values only.
+    fn raw_is_text(&self) -> bool {
+        !matches!(
+            self.event.fields.get("event.module"),
+            Some(Value::Str(m)) if matches!(m.as_str(), "json" | "suricata" | "windows")
+        )
+    }
+
+    /// A Windows event: its keywords are searched in the record's own
+    /// values (`winlog.*`), not in the fields medsec derives from them
+    /// (`log.level: information` would match a rule's `format`).
+    fn is_windows(&self) -> bool {
+        matches!(self.event.fields.get("event.module"), Some(Value::Str(m)) if m == "windows")
     }
 
     /// The product, service and category of the event, as Sigma log
@@ -260,19 +298,21 @@ impl rsigma_eval::Event for SigmaView<'_> {
     }
 
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
-        if pred(&self.event.raw) {
-            return true;
-        }
-        self.event.fields.iter().any(|(_, v)| match v {
-            Value::Str(s) => pred(s),
-            _ => false,
-        })
+        let mut found = false;
+        self.visit_string_values(&mut |v| found = found || pred(v));
+        found
     }
 
     fn all_string_values(&self) -> Vec<Cow<'_, str>> {
-        let mut out = vec![Cow::Borrowed(self.event.raw.as_str())];
-        for (_, v) in self.event.fields.iter() {
-            if let Value::Str(s) = v {
+        let mut out = Vec::new();
+        if self.raw_is_text() {
+            out.push(Cow::Borrowed(self.event.raw.as_str()));
+        }
+        let windows = self.is_windows();
+        for (name, v) in self.event.fields.iter() {
+            if let Value::Str(s) = v
+                && (!windows || name.starts_with("winlog."))
+            {
                 out.push(Cow::Borrowed(s.as_str()));
             }
         }
@@ -280,9 +320,14 @@ impl rsigma_eval::Event for SigmaView<'_> {
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
-        visit(&self.event.raw);
-        for (_, v) in self.event.fields.iter() {
-            if let Value::Str(s) = v {
+        if self.raw_is_text() {
+            visit(&self.event.raw);
+        }
+        let windows = self.is_windows();
+        for (name, v) in self.event.fields.iter() {
+            if let Value::Str(s) = v
+                && (!windows || name.starts_with("winlog."))
+            {
                 visit(s);
             }
         }
@@ -290,6 +335,25 @@ impl rsigma_eval::Event for SigmaView<'_> {
 
     fn to_json(&self) -> serde_json::Value {
         event_json(self.event)
+    }
+
+    /// The names rules can find in this event (their first segment): its
+    /// own fields, the taxonomy names they answer and a Windows event's
+    /// data names, so that the engine's index probes only fields the
+    /// event can have rather than every field some rule names.
+    fn visit_top_level_keys(&self, visit: &mut dyn FnMut(&str)) -> bool {
+        for (name, _) in self.event.fields.iter() {
+            visit(name.split('.').next().unwrap_or(name));
+            if let Some(sigma) = TAXONOMY.backward.get(name) {
+                for s in sigma {
+                    visit(s);
+                }
+            }
+        }
+        for (name, _) in self.windows_names() {
+            visit(name.split('.').next().unwrap_or(name));
+        }
+        true
     }
 }
 

@@ -291,6 +291,23 @@ fn keywords() {
         ["T"]
     );
     assert!(fired(&yaml, &ev("Accepted password for root")).is_empty());
+
+    // A JSON document's raw form is not searched, only its values; a
+    // Windows event's own values, not what medsec derives from them.
+    let format = rule("keywords:\n    - 'format'\ncondition: keywords");
+    let win = |data: &str| {
+        event_at(
+            0,
+            &format!("{{\"Event\":{{\"format\":1,\"EventData\":{{\"Data\":\"{data}\"}}}}}}"),
+            &[
+                ("event.module", s("windows")),
+                ("log.level", s("information")),
+                ("winlog.event_data.Data", s(data)),
+            ],
+        )
+    };
+    assert!(fired(&format, &win("dir c:")).is_empty());
+    assert_eq!(fired(&format, &win("format c:")), ["T"]);
 }
 
 /// Events given as the letters of their fields (`"AC"`: `A` and `C`
