@@ -13,6 +13,11 @@ use crate::rules::{Origin, RuleSet};
 use crate::view::{LOGSOURCE_FIELDS, SigmaView, event_json};
 use crate::{Detector, Error, FieldValue, Hit, HitKind};
 
+/// The most correlation groups kept, across all correlation rules.
+pub const MAX_STATE_ENTRIES: usize = 100_000;
+/// The most events (or values) kept per correlation group and window.
+pub const MAX_GROUP_ENTRIES: usize = 10_000;
+
 /// How the engine runs.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -56,8 +61,14 @@ impl SigmaDetector {
         // A correlation fires once when its condition is met, then counts
         // afresh for the group (rather than firing again on every further
         // event of the window).
+        // Memory is bounded: at most MAX_STATE_ENTRIES groups across all
+        // correlations (the oldest evicted first), and at most
+        // MAX_GROUP_ENTRIES events or values kept per group and window (the
+        // oldest dropped: a threshold above it can only under-count).
         let config = CorrelationConfig {
             action_on_match: CorrelationAction::Reset,
+            max_state_entries: MAX_STATE_ENTRIES,
+            max_group_entries: Some(MAX_GROUP_ENTRIES),
             ..CorrelationConfig::default()
         };
         let mut engine = CorrelationEngine::new(config);

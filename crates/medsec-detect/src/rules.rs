@@ -11,6 +11,11 @@ use rsigma_parser::{CorrelationRule, FilterRule, FilterRuleTarget, SigmaCollecti
 
 use crate::Error;
 
+/// The longest correlation timespan a rule may ask for (30 days): a
+/// window's state lives in memory, and SigmaHQ's correlations span
+/// minutes to hours.
+pub const MAX_TIMESPAN_SECS: u64 = 30 * 86_400;
+
 /// A rule (or document) that could not be loaded, and why.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct LoadFailure {
@@ -138,7 +143,14 @@ impl RuleSet {
                 line: title_line(text, &corr.title),
             };
             let mut c = corr.clone();
-            let checked = check_correlation(&self.pipelines, &mut c);
+            let checked = if corr.timespan.seconds > MAX_TIMESPAN_SECS {
+                Err(format!(
+                    "the correlation's timespan `{}` is longer than the longest medsec keeps in memory (30d)",
+                    corr.timespan.original
+                ))
+            } else {
+                check_correlation(&self.pipelines, &mut c)
+            };
             match checked {
                 Ok(()) => self.correlations.push((corr, origin)),
                 Err(reason) => self.failures.push(LoadFailure {

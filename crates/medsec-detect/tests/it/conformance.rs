@@ -539,3 +539,21 @@ fn sigma_filters_remove_matches() {
     );
     assert!(fired(&yaml, &logon(0, "u", "10.0.0.5", 4625)).is_empty());
 }
+
+/// Correlation state stays bounded however many groups a window holds.
+#[test]
+fn correlation_state_is_bounded() {
+    let yaml = format!(
+        "{BASE}---\ntitle: Spray over a month\ncorrelation:\n    type: event_count\n    rules:\n        - failed_logon\n    group-by:\n        - IpAddress\n    timespan: 30d\n    condition:\n        gte: 1000000\nlevel: high\n"
+    );
+    let mut d = detector(&yaml);
+    for i in 0..150_000u32 {
+        let ip = format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255);
+        let _ = hits(&mut d, &logon(i64::from(i % 1000), "u", &ip, 4625));
+    }
+    assert!(
+        d.state_entries() <= medsec_detect::engine::MAX_STATE_ENTRIES,
+        "{} groups",
+        d.state_entries()
+    );
+}

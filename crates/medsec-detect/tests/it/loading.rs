@@ -87,3 +87,15 @@ fn a_missing_path_is_an_error() {
     let e = RuleSet::load(&["/nonexistent/rules".into()], Vec::new()).unwrap_err();
     assert!(e.to_string().contains("/nonexistent/rules"), "{e}");
 }
+
+#[test]
+fn a_huge_correlation_window_is_refused_naming_the_rule() {
+    let set = load(&format!(
+        "{GOOD}name: good\n---\ntitle: Forever\ncorrelation:\n    type: event_count\n    rules:\n        - good\n    timespan: 3650d\n    condition:\n        gte: 2\n"
+    ));
+    assert_eq!(set.failures.len(), 1, "{:?}", set.failures);
+    let f = &set.failures[0];
+    assert_eq!(f.rule.as_deref(), Some("Forever"));
+    assert!(f.reason.contains("3650d"), "{f}");
+    assert_eq!(f.line, Some(15), "{f}");
+}
