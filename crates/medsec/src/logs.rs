@@ -68,11 +68,10 @@ enum OutputFormat {
     Csv,
 }
 
+/// Which stored events a search or a hunt covers.
 #[derive(Args)]
-pub struct SearchArgs {
-    #[command(flatten)]
-    store: StoreArgs,
-    /// The query; empty for every event.
+pub struct SelectionArgs {
+    /// The query (docs/search.md); empty for every event.
     #[arg(default_value = "")]
     query: String,
     /// Only this member's events (name or id).
@@ -84,6 +83,14 @@ pub struct SearchArgs {
     /// RFC 3339 end, exclusive [default: now].
     #[arg(long)]
     to: Option<String>,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Events to print at most (newest first; csv and ndjson print every
     /// match, oldest first, when --limit is 0).
     #[arg(long, default_value_t = 20)]
@@ -102,18 +109,8 @@ pub struct HuntArgs {
     /// Processing pipelines (pySigma YAML) applied to every rule first.
     #[arg(long = "pipeline", value_name = "FILE")]
     pipelines: Vec<PathBuf>,
-    /// Only the events this query matches (docs/search.md); all by default.
-    #[arg(default_value = "")]
-    query: String,
-    /// Only this member's events (name or id).
-    #[arg(long)]
-    member: Option<String>,
-    /// RFC 3339 start [default: 24 hours before --to].
-    #[arg(long)]
-    from: Option<String>,
-    /// RFC 3339 end, exclusive [default: now].
-    #[arg(long)]
-    to: Option<String>,
+    #[command(flatten)]
+    selection: SelectionArgs,
     /// Every rule on every event, whatever its log source.
     #[arg(long)]
     all_rules: bool,
@@ -360,25 +357,22 @@ async fn import(args: ImportArgs) -> Result<ExitCode> {
 /// time range, from the command line.
 async fn selection(
     store: &Store,
-    member: Option<&str>,
-    query: &str,
-    from: Option<&str>,
-    to: Option<&str>,
+    args: &SelectionArgs,
 ) -> Result<(
     medsec_events::MemberScope,
     medsec_events::Query,
     medsec_events::TimeRange,
 )> {
-    let scope = match member {
+    let scope = match &args.member {
         Some(m) => {
             medsec_events::MemberScope::member(watch::member(store, m).await.map_err(report)?.id)
         }
         None => medsec_events::MemberScope::AllMembers,
     };
-    let query = if query.trim().is_empty() {
+    let query = if args.query.trim().is_empty() {
         medsec_events::Query::all()
     } else {
-        medsec_events::Query::parse(query).map_err(|e| anyhow::anyhow!("query: {e}"))?
+        medsec_events::Query::parse(&args.query).map_err(|e| anyhow::anyhow!("query: {e}"))?
     };
     let parse = |what: &str, t: &str| -> Result<i64> {
         time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
@@ -388,11 +382,11 @@ async fn selection(
                 format!("--{what} {t:?} is not an RFC 3339 time such as 2026-11-26T09:00:00+09:00")
             })
     };
-    let to = match to {
+    let to = match &args.to {
         Some(t) => parse("to", t)?,
         None => Timestamp::now().0.saturating_mul(1_000_000),
     };
-    let from = match from {
+    let from = match &args.from {
         Some(t) => parse("from", t)?,
         None => to - 86_400 * 1_000_000_000,
     };
@@ -404,14 +398,7 @@ async fn selection(
 
 async fn search(args: SearchArgs) -> Result<ExitCode> {
     let (config, store, _by) = open(&args.store).await?;
-    let (scope, query, range) = selection(
-        &store,
-        args.member.as_deref(),
-        &args.query,
-        args.from.as_deref(),
-        args.to.as_deref(),
-    )
-    .await?;
+    let (scope, query, range) = selection(&store, &args.selection).await?;
     let events = open_events(&config)?;
     let names: std::collections::HashMap<String, String> = store
         .list_orgs()
@@ -503,14 +490,7 @@ async fn search(args: SearchArgs) -> Result<ExitCode> {
 
 async fn hunt(args: HuntArgs) -> Result<ExitCode> {
     let (config, store, _by) = open(&args.store).await?;
-    let (scope, query, range) = selection(
-        &store,
-        args.member.as_deref(),
-        &args.query,
-        args.from.as_deref(),
-        args.to.as_deref(),
-    )
-    .await?;
+    let (scope, query, range) = selection(&store, &args.selection).await?;
     let names: std::collections::HashMap<String, String> = store
         .list_orgs()
         .await?
