@@ -117,6 +117,14 @@ actions! {
     RetentionChanged = "retention.changed", true;
     EventsSearched = "events.searched", false;
     EventsExported = "events.exported", true;
+    AlertTriaged = "alert.triaged", true;
+    AlertAssigned = "alert.assigned", false;
+    AlertCommented = "alert.commented", false;
+    SuppressionAdded = "alert_suppression.added", true;
+    SuppressionEnded = "alert_suppression.ended", true;
+    DetectionGap = "detection.gap", true;
+    CrisisLevelSet = "crisis.level.set", true;
+    CrisisChecklistUpdated = "crisis.checklist.updated", false;
 }
 
 impl fmt::Display for Action {

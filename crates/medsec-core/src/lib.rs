@@ -1,6 +1,7 @@
 //! Domain types and rules of medsec that do no IO: organisations, roles and
 //! permissions, the password policy, credentials and tokens, TOTP, the
-//! hash-chained audit record and field validation.
+//! hash-chained audit record, field validation, and the sector crisis
+//! levels with their built-in checklists.
 //!
 //! Everything here is deterministic given its inputs (time is always passed
 //! in), so the server, the store and the CLI share one definition of each
@@ -8,6 +9,7 @@
 
 pub mod audit;
 pub mod credential;
+pub mod crisis;
 pub mod org;
 pub mod password;
 pub mod policy;

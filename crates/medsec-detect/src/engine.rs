@@ -48,6 +48,9 @@ struct RuleInfo {
 pub struct SigmaDetector {
     engine: CorrelationEngine,
     rules: HashMap<String, RuleInfo>,
+    /// Rules whose matches only feed correlations (see
+    /// [`SigmaDetector::new_generate_as_specified`]).
+    silent: std::collections::HashSet<String>,
     options: Options,
     detection_rules: usize,
     correlation_rules: usize,
@@ -58,6 +61,26 @@ impl SigmaDetector {
     /// Compiles the loaded rules. Only rules that passed loading are in
     /// `set`, so this fails only on what loading cannot see alone.
     pub fn new(set: &RuleSet, options: Options) -> Result<SigmaDetector, Error> {
+        SigmaDetector::build(set, options, true)
+    }
+
+    /// As [`SigmaDetector::new`], but a rule that correlations use reports
+    /// no matches of its own unless a correlation says `generate: true`,
+    /// as the correlation specification has it: what live detection runs,
+    /// so that a correlation's building blocks raise no alerts of their
+    /// own. (`new` keeps them, like the `rsigma` CLI, for hunting.)
+    pub fn new_generate_as_specified(
+        set: &RuleSet,
+        options: Options,
+    ) -> Result<SigmaDetector, Error> {
+        SigmaDetector::build(set, options, false)
+    }
+
+    fn build(
+        set: &RuleSet,
+        options: Options,
+        emit_detections: bool,
+    ) -> Result<SigmaDetector, Error> {
         // A correlation fires once when its condition is met, then counts
         // afresh for the group (rather than firing again on every further
         // event of the window).
@@ -100,9 +123,34 @@ impl SigmaDetector {
                 },
             );
         }
+        // The rules correlations use without `generate: true`, by their
+        // key. (rsigma-eval's own filter compares references with rule ids
+        // only, and misses references by name.)
+        let mut silent = std::collections::HashSet::new();
+        if !emit_detections {
+            let mut loud = std::collections::HashSet::new();
+            for (c, _) in &set.correlations {
+                for reference in &c.rules {
+                    let Some((r, _)) = set.rules.iter().find(|(r, _)| {
+                        r.id.as_deref() == Some(reference.as_str())
+                            || r.name.as_deref() == Some(reference.as_str())
+                    }) else {
+                        continue;
+                    };
+                    let k = key(r.id.as_deref(), &r.title);
+                    if c.generate {
+                        loud.insert(k);
+                    } else {
+                        silent.insert(k);
+                    }
+                }
+            }
+            silent.retain(|k| !loud.contains(k));
+        }
         Ok(SigmaDetector {
             engine,
             rules,
+            silent,
             options,
             detection_rules: set.rules.len(),
             correlation_rules: set.correlations.len(),
@@ -119,6 +167,22 @@ impl SigmaDetector {
     pub fn state_entries(&self) -> usize {
         self.engine.state_count()
     }
+
+    /// The correlation state as JSON, to be saved with the place in the
+    /// event stream it belongs to (live detection's checkpoint).
+    pub fn export_state(&self) -> Result<String, Error> {
+        serde_json::to_string(&self.engine.export_state())
+            .map_err(|e| Error::Engine(format!("saving the correlation state: {e}")))
+    }
+
+    /// Restores a state [`SigmaDetector::export_state`] saved. Groups of
+    /// correlation rules no longer loaded are dropped; `Ok(false)` when
+    /// the state is of an incompatible engine version (nothing restored).
+    pub fn import_state(&mut self, json: &str) -> Result<bool, Error> {
+        let snapshot: rsigma_eval::CorrelationSnapshot = serde_json::from_str(json)
+            .map_err(|e| Error::Engine(format!("reading the saved correlation state: {e}")))?;
+        Ok(self.engine.import_state(snapshot))
+    }
 }
 
 fn key(id: Option<&str>, title: &str) -> String {
@@ -132,6 +196,14 @@ impl Detector for SigmaDetector {
         let results = self.engine.process_event_at(&view, secs);
         for r in results {
             let header = r.header;
+            if matches!(r.body, ResultBody::Detection(_))
+                && !self.silent.is_empty()
+                && self
+                    .silent
+                    .contains(&key(header.rule_id.as_deref(), &header.rule_title))
+            {
+                continue;
+            }
             let info = self
                 .rules
                 .get(&key(header.rule_id.as_deref(), &header.rule_title));

@@ -6,7 +6,12 @@
 //!   names mapped onto medsec's schema, keywords over the raw message,
 //!   the log source the event vouches for);
 //! - [`engine`]: [`SigmaDetector`], the rules compiled into `rsigma-eval`
-//!   (detection, filters and correlation), yielding [`Hit`]s.
+//!   (detection, filters and correlation), yielding [`Hit`]s;
+//! - [`attack`]: MITRE ATT&CK's techniques and tactics (enterprise, ICS)
+//!   from its STIX bundles, and rules' `attack.*` tags resolved to them;
+//! - [`indicators`]: threat-intelligence indicators (addresses, CIDR
+//!   blocks, domains, URLs, hashes, user agents) from STIX 2.1 or CSV,
+//!   matched on every event by [`IndicatorDetector`].
 //!
 //! Everything that detects implements [`Detector`], so that the live
 //! stream, a retro-hunt over stored events and `medsec hunt` over files
@@ -14,12 +19,15 @@
 
 use std::path::PathBuf;
 
+pub mod attack;
 pub mod engine;
 mod fixes;
+pub mod indicators;
 pub mod rules;
 pub mod view;
 
 pub use engine::{Options, SigmaDetector};
+pub use indicators::{IndicatorDetector, IndicatorSet};
 pub use rules::{LoadFailure, RuleSet};
 
 /// Something that looks at events one at a time, in order, and reports
@@ -75,6 +83,9 @@ pub struct FieldValue {
 pub enum HitKind {
     Detection,
     Correlation(String),
+    /// A threat-intelligence indicator matched (`matched`: the event's
+    /// fields and values).
+    Indicator,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +110,8 @@ pub fn load_pipeline(path: &std::path::Path) -> Result<rsigma_eval::Pipeline, Er
     })
 }
 
-/// The ATT&CK technique ids among Sigma tags, in order, once each.
+/// The ATT&CK technique ids among Sigma tags, in order, once each, by
+/// their form alone ([`attack::Matrix::resolve_tags`] says what they name).
 pub fn attack_techniques(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for tag in tags {

@@ -117,6 +117,7 @@ mod cache;
 mod codec;
 mod error;
 mod export;
+pub mod feed;
 mod partition;
 pub mod query;
 mod queue;
@@ -131,6 +132,7 @@ pub mod wire;
 
 pub use error::{Error, Result};
 pub use export::{CsvOptions, CsvWriter, NdjsonWriter, rfc3339};
+pub use feed::{Feed, FeedItem, FeedPosition};
 pub use partition::{Day, PartKey};
 pub use query::{ParseError, Query};
 pub use search::{

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{
     Arc, Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
@@ -21,6 +21,7 @@ use medsec_logs::{Event, EventId};
 
 use crate::cache::FrameCache;
 use crate::error::{Error, Result};
+use crate::feed::FeedPosition;
 use crate::partition::{Day, PartKey, member_dir, member_of_dir};
 use crate::queue::{Queue, Request};
 use crate::search::{self, MemberScope};
@@ -88,6 +89,10 @@ pub struct Config {
     pub cache_bytes: usize,
     /// Threads a search counts matches on (segments are shared out).
     pub search_threads: usize,
+    /// The most log bytes kept for a feed that has not released them
+    /// (see [`crate::feed`]); beyond this the oldest are removed and the
+    /// feed reports a gap.
+    pub feed_max_log_bytes: u64,
 }
 
 impl Default for Config {
@@ -106,6 +111,7 @@ impl Default for Config {
             dedup_cache_bytes: 64 << 20,
             cache_bytes: 256 << 20,
             search_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            feed_max_log_bytes: 4 << 30,
         }
     }
 }
@@ -274,7 +280,15 @@ struct FlushCtl {
 pub(crate) struct Inner {
     pub root: PathBuf,
     pub data: PathBuf,
-    wal_dir: PathBuf,
+    pub wal_dir: PathBuf,
+    /// The log's synced end, published after each group commit and log
+    /// rotation, for the feed.
+    pub committed: Mutex<FeedPosition>,
+    pub committed_cv: Condvar,
+    /// The first log file the feed still needs (the `FEED` file's value).
+    pub feed_hold: Mutex<Option<u64>>,
+    pub feed_open: AtomicBool,
+    pub closed: AtomicBool,
     pub config: Config,
     queue: Queue,
     state: RwLock<State>,
@@ -305,7 +319,7 @@ fn bump(c: &AtomicU64, n: u64) {
     c.fetch_add(n, Ordering::Relaxed);
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -320,6 +334,12 @@ impl Inner {
 
     fn poisoned(&self) -> Option<String> {
         lock(&self.poisoned).clone()
+    }
+
+    /// Tells the feed how far the log is synced.
+    fn publish(&self, file: u64, offset: u64) {
+        *lock(&self.committed) = FeedPosition { file, offset };
+        self.committed_cv.notify_all();
     }
 
     fn poison(&self, e: &Error) {
@@ -352,6 +372,8 @@ struct Handle {
 impl Handle {
     fn shutdown(&self) {
         self.inner.queue.close();
+        self.inner.closed.store(true, Ordering::Release);
+        self.inner.committed_cv.notify_all();
         let threads: Vec<JoinHandle<()>> = lock(&self.threads).drain(..).collect();
         let mut it = threads.into_iter();
         // The writer first: it drains the queue (and may still freeze).
@@ -460,13 +482,17 @@ impl EventStore {
         let mut active = Tail::default();
         let mut active_ids: HashMap<PartKey, IdSet> = HashMap::new();
         let checkpoint = wal::read_checkpoint(&wal_dir)?;
+        let hold = wal::read_hold(&wal_dir)?;
         let files = wal::list(&wal_dir)?;
         let mut last_wal = 0u64;
         for (s, path) in files {
             last_wal = last_wal.max(s);
             if s < checkpoint {
-                fs::remove_file(&path).map_err(|e| Error::io("remove log file", &path, e))?;
-                report.removed.push(path);
+                // Flushed already; kept only while the feed needs it.
+                if hold.is_none_or(|h| s < h) {
+                    fs::remove_file(&path).map_err(|e| Error::io("remove log file", &path, e))?;
+                    report.removed.push(path);
+                }
                 continue;
             }
             report.wal_files += 1;
@@ -503,13 +529,22 @@ impl EventStore {
         if active.events == 0 {
             // Nothing waits in the log: the older files can go now rather
             // than at the next flush.
-            wal::checkpoint(&wal_dir, wal.seq())?;
+            wal::checkpoint(&wal_dir, wal.seq(), hold.unwrap_or(u64::MAX))?;
         }
+        let committed = FeedPosition {
+            file: wal.seq(),
+            offset: wal.len(),
+        };
 
         let inner = Arc::new(Inner {
             root,
             data,
             wal_dir,
+            committed: Mutex::new(committed),
+            committed_cv: Condvar::new(),
+            feed_hold: Mutex::new(hold),
+            feed_open: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             queue: Queue::new(config.queue_max_events, config.queue_max_bytes),
             state: RwLock::new(State {
                 segments: Arc::new(set),
@@ -1113,7 +1148,10 @@ impl Writer {
             return;
         }
         let checkpoint = match self.wal.rotate() {
-            Ok(s) => s,
+            Ok(s) => {
+                inner.publish(s, self.wal.len());
+                s
+            }
             Err(e) => {
                 inner.poison(&e);
                 if let Some(w) = waiter {
@@ -1231,6 +1269,9 @@ impl Writer {
             }
         }
         let committed = self.wal.commit();
+        if committed.is_ok() {
+            self.inner.publish(self.wal.seq(), self.wal.len());
+        }
         if committed.is_err() {
             // Not stored: forget the ids taken.
             for (p, ev) in records.iter().flatten() {
@@ -1551,7 +1592,26 @@ fn flush_job(
         st.segments = Arc::new(st.segments.with(&all, &HashSet::new()));
         st.frozen = None;
     }
-    wal::checkpoint(&inner.wal_dir, job.checkpoint)
+    let mut hold = lock(&inner.feed_hold);
+    let keep_from = match *hold {
+        Some(h) if h < job.checkpoint => {
+            let held = wal::bytes_between(&inner.wal_dir, h, job.checkpoint)?;
+            if held > inner.config.feed_max_log_bytes {
+                tracing::warn!(
+                    held_bytes = held,
+                    limit = inner.config.feed_max_log_bytes,
+                    "the event feed fell too far behind; log files it had not read are removed and it will report a gap"
+                );
+                wal::write_hold(&inner.wal_dir, Some(job.checkpoint))?;
+                *hold = Some(job.checkpoint);
+                job.checkpoint
+            } else {
+                h
+            }
+        }
+        _ => u64::MAX,
+    };
+    wal::checkpoint(&inner.wal_dir, job.checkpoint, keep_from)
 }
 
 /// Merges the small segments of one partition into one, if there are at

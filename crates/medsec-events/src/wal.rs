@@ -9,6 +9,11 @@
 //! `CHECKPOINT` file records the first log file still needed and the
 //! older files are removed.
 //!
+//! While a feed (see [`crate::feed`]) reads the log, the `FEED` file
+//! holds the first log file it still needs, and files from there on are
+//! kept even after the checkpoint passed them, up to
+//! [`crate::Config::feed_max_log_bytes`].
+//!
 //! On open every file from the checkpoint on is replayed. A record whose
 //! length runs past the end of the file or whose checksum does not match
 //! is a torn write (the process died before the sync that would have
@@ -26,6 +31,7 @@ use crate::segment::write::sync_dir;
 
 pub(crate) const WAL_MAGIC: &[u8; 8] = b"MSWAL\0\0\x01";
 const CHECKPOINT: &str = "CHECKPOINT";
+const FEED_HOLD: &str = "FEED";
 
 /// The largest record payload (a batch larger than this is refused at
 /// append).
@@ -80,25 +86,84 @@ pub(crate) fn read_checkpoint(dir: &Path) -> Result<u64> {
     }
 }
 
-/// Records that log files before `seq` are no longer needed, durably,
-/// then removes them.
-pub(crate) fn checkpoint(dir: &Path, seq: u64) -> Result<()> {
-    let path = dir.join(CHECKPOINT);
-    let tmp = dir.join("CHECKPOINT.tmp");
+/// Writes a small number file durably (through a temporary file).
+fn write_number(dir: &Path, name: &str, n: u64) -> Result<()> {
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
     {
-        let mut f = File::create(&tmp).map_err(|e| Error::io("write log checkpoint", &tmp, e))?;
-        f.write_all(format!("{seq}\n").as_bytes())
+        let mut f = File::create(&tmp).map_err(|e| Error::io("write log state", &tmp, e))?;
+        f.write_all(format!("{n}\n").as_bytes())
             .and_then(|()| f.sync_all())
-            .map_err(|e| Error::io("write log checkpoint", &tmp, e))?;
+            .map_err(|e| Error::io("write log state", &tmp, e))?;
     }
-    fs::rename(&tmp, &path).map_err(|e| Error::io("rename log checkpoint", &path, e))?;
-    sync_dir(dir)?;
+    fs::rename(&tmp, &path).map_err(|e| Error::io("rename log state", &path, e))?;
+    sync_dir(dir)
+}
+
+/// Records that log files before `seq` are no longer needed for replay,
+/// durably, then removes those before `keep_from` too (the feed's hold,
+/// or `seq`).
+pub(crate) fn checkpoint(dir: &Path, seq: u64, keep_from: u64) -> Result<()> {
+    write_number(dir, CHECKPOINT, seq)?;
+    remove_before(dir, seq.min(keep_from))
+}
+
+/// Removes the log files numbered below `seq`.
+pub(crate) fn remove_before(dir: &Path, seq: u64) -> Result<()> {
     for (s, p) in list(dir)? {
         if s < seq {
-            fs::remove_file(&p).map_err(|e| Error::io("remove log file", &p, e))?;
+            match fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io("remove log file", &p, e)),
+            }
         }
     }
     Ok(())
+}
+
+/// The first log file the feed still needs, if a feed holds the log.
+pub(crate) fn read_hold(dir: &Path) -> Result<Option<u64>> {
+    let path = dir.join(FEED_HOLD);
+    match fs::read_to_string(&path) {
+        Ok(s) => s.trim().parse().map(Some).map_err(|_| {
+            Error::corrupt(
+                "log feed hold",
+                &path,
+                0,
+                format!("`{}` is not a number", s.trim()),
+            )
+        }),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("read log feed hold", &path, e)),
+    }
+}
+
+/// Sets (durably) or removes the feed's hold on the log.
+pub(crate) fn write_hold(dir: &Path, seq: Option<u64>) -> Result<()> {
+    match seq {
+        Some(n) => write_number(dir, FEED_HOLD, n),
+        None => {
+            let path = dir.join(FEED_HOLD);
+            match fs::remove_file(&path) {
+                Ok(()) => sync_dir(dir),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(Error::io("remove log feed hold", &path, e)),
+            }
+        }
+    }
+}
+
+/// The bytes of the log files numbered from `from` up to (not including)
+/// `to`.
+pub(crate) fn bytes_between(dir: &Path, from: u64, to: u64) -> Result<u64> {
+    let mut total = 0;
+    for (s, p) in list(dir)? {
+        if s >= from && s < to {
+            total += fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+        }
+    }
+    Ok(total)
 }
 
 /// The log file being appended to.
@@ -107,6 +172,8 @@ pub(crate) struct Wal {
     path: PathBuf,
     file: File,
     seq: u64,
+    /// Bytes written and synced.
+    len: u64,
     buf: Vec<u8>,
 }
 
@@ -128,12 +195,18 @@ impl Wal {
             path,
             file,
             seq,
+            len: WAL_MAGIC.len() as u64,
             buf: Vec::new(),
         })
     }
 
     pub fn seq(&self) -> u64 {
         self.seq
+    }
+
+    /// The length of the file as synced by the last commit.
+    pub fn len(&self) -> u64 {
+        self.len
     }
 
     /// Moves on to the next log file; returns its number.
@@ -173,6 +246,9 @@ impl Wal {
             .file
             .write_all(&self.buf)
             .and_then(|()| self.file.sync_data());
+        if r.is_ok() {
+            self.len += self.buf.len() as u64;
+        }
         self.buf.clear();
         r.map_err(|e| Error::io("write log file", &self.path, e))
     }
@@ -258,23 +334,29 @@ pub(crate) fn replay(
             out.torn = cut(at, "record checksum mismatch".into())?;
             break;
         }
-        let mut d = Dec::new(&payload);
-        let batch = (|| {
-            let n = d.len(payload.len())?;
-            let mut events = Vec::with_capacity(n);
-            for _ in 0..n {
-                events.push(codec::get_event(&mut d)?);
-            }
-            Ok(events)
-        })()
-        .map_err(|e: codec::DecodeError| {
-            Error::corrupt("log record", path, at + 8 + e.offset as u64, e.detail)
-        })?;
+        let batch = decode_record(&payload, path, at)?;
         f(batch)?;
         out.records += 1;
         at += 8 + size;
     }
     Ok(out)
+}
+
+/// The events of a record's payload; `at` is where the record starts in
+/// `path` (for the error).
+pub(crate) fn decode_record(payload: &[u8], path: &Path, at: u64) -> Result<Vec<Event>> {
+    let mut d = Dec::new(payload);
+    (|| {
+        let n = d.len(payload.len())?;
+        let mut events = Vec::with_capacity(n);
+        for _ in 0..n {
+            events.push(codec::get_event(&mut d)?);
+        }
+        Ok(events)
+    })()
+    .map_err(|e: codec::DecodeError| {
+        Error::corrupt("log record", path, at + 8 + e.offset as u64, e.detail)
+    })
 }
 
 /// Reads until `buf` is full or the end of the input; returns the count.

@@ -26,6 +26,39 @@
     });
   });
 
+  // Checklists whose boxes save themselves: ticking submits the form (its
+  // save button does the same without script).
+  document.querySelectorAll("form[data-autosubmit] input[type=checkbox]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      box.form.submit();
+    });
+  });
+
+  // Live regions (the alert queue): every few seconds the page is
+  // fetched again in the background and the region replaced by its new
+  // content. The request says it is a poll, so it does not count as the
+  // user's activity for the idle timeout. Without script, the page's own
+  // refresh link does the same.
+  document.querySelectorAll("[data-live]").forEach(function (region) {
+    var every = parseInt(region.getAttribute("data-live") || "5", 10) * 1000;
+    var tick = function () {
+      fetch(window.location.href, { headers: { "X-Medsec-Poll": "1" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (text) {
+          if (text === null) { return; }
+          var doc = new DOMParser().parseFromString(text, "text/html");
+          var fresh = doc.getElementById(region.id);
+          if (fresh) {
+            region.innerHTML = fresh.innerHTML;
+            region.setAttribute("data-updated", String(Date.now()));
+          }
+        })
+        .catch(function () {})
+        .then(function () { window.setTimeout(tick, every); });
+    };
+    window.setTimeout(tick, every);
+  });
+
   // Copy buttons next to one-time secrets.
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -626,8 +626,12 @@ async fn authenticate(
     }
     // Writing on every request would serialise reads behind the writer;
     // a coarse last-seen time is enough for a minutes-long idle timeout.
+    // A page's own background refresh (the live alert queue) says so
+    // with `X-Medsec-Poll`; it is not the user's activity, so it does
+    // not hold the session open past its idle timeout.
     let throttle = (i64::from(policy.idle_timeout_secs) / 15).clamp(1, 60);
-    if now.secs_since(session.last_seen_at) >= throttle {
+    let poll = parts.headers.contains_key(POLL_HEADER);
+    if !poll && now.secs_since(session.last_seen_at) >= throttle {
         state.store.touch_session(&hash, now).await?;
     }
     parts
@@ -641,6 +645,9 @@ async fn authenticate(
     };
     Ok((actor, creds))
 }
+
+/// The header of background refreshes that are not user activity.
+pub const POLL_HEADER: &str = "x-medsec-poll";
 
 fn restricted_check(
     parts: &Parts,

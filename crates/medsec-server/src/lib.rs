@@ -10,11 +10,14 @@
 //! store scopes every query by it. The isolation test walks the route
 //! table ([`routes::Routes`]) to check this for every route.
 
+pub mod alerts;
 pub mod api;
 pub mod assets;
 pub mod assure;
 pub mod auth;
 pub mod clock;
+pub mod crisis;
+pub mod detection;
 pub mod error;
 pub mod extract;
 pub mod i18n;

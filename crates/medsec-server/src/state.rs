@@ -67,6 +67,8 @@ pub struct Inner {
     pub webhook_tls: Option<Arc<rustls::ClientConfig>>,
     /// The event store and receivers, on a node that collects logs.
     pub watch: std::sync::OnceLock<crate::watch::Watch>,
+    /// The sector crisis level in force, cached for every page's banner.
+    pub crisis: crate::crisis::Cache,
     policy: RwLock<(Instant, Arc<SecurityPolicy>)>,
     hashing: Semaphore,
     hashing_waiting: AtomicUsize,
@@ -101,6 +103,7 @@ impl AppState {
             index: crate::sustain::Index::default(),
             webhook_tls,
             watch: std::sync::OnceLock::new(),
+            crisis: crate::crisis::Cache::default(),
             hashing: Semaphore::new(config.hashing_concurrency.max(1)),
             hashing_waiting: AtomicUsize::new(0),
             store,

@@ -60,6 +60,11 @@ pub struct ImportProgress<'a> {
     pub records: u64,
 }
 
+/// Why an ATT&CK bundle was not imported by a database that cannot store
+/// its records.
+pub const ATTACK_NOT_STORABLE: &str =
+    "an ATT&CK bundle, which this database cannot store yet (feed_records.kind has no `attack`)";
+
 /// Reads every feed file under `path` and stores its records. A file is
 /// stored whole or not at all; one bad file does not stop the others.
 pub async fn import_feeds(
@@ -97,6 +102,24 @@ pub async fn import_feeds(
         touched: Vec::new(),
         seconds: 0.0,
     };
+    // ATT&CK records need a schema whose `feed_records.kind` takes
+    // `attack`; until a migration adds it, the bundles are passed over
+    // (as before they were recognised), not failed.
+    let (files, attack_skipped): (Vec<FeedFile>, Vec<FeedFile>) =
+        if files.iter().any(|f| f.format.kind() == Kind::Attack)
+            && !store.feed_kind_storable(Kind::Attack.as_str()).await?
+        {
+            files
+                .into_iter()
+                .partition(|f| f.format.kind() != Kind::Attack)
+        } else {
+            (files, Vec::new())
+        };
+    for f in attack_skipped {
+        summary
+            .skipped
+            .push((f.path.display().to_string(), ATTACK_NOT_STORABLE));
+    }
     let total = files.len();
     for (i, file) in files.into_iter().enumerate() {
         progress(ImportProgress {
@@ -212,7 +235,7 @@ fn read_checked(
             Kind::Osv | Kind::Nvd | Kind::RustSec | Kind::Csaf => {
                 keys::record(&Advisory::parse(&record)?)
             }
-            Kind::Kev | Kind::Epss => Vec::new(),
+            Kind::Kev | Kind::Epss | Kind::Attack => Vec::new(),
         };
         out.push(NewFeedRecord {
             kind: record.kind.as_str().to_owned(),
@@ -225,7 +248,31 @@ fn read_checked(
         out_keys.push(record_keys);
         Ok(())
     })?;
+    if file.format.kind() == Kind::Attack {
+        // The file's records must rebuild a matrix, as the loader will.
+        medsec_detect::attack::Matrix::from_records(out.iter().map(|r| (&r.id, &r.body))).map_err(
+            |e| medsec_vulndb::Error::Invalid {
+                origin: file.path.display().to_string(),
+                message: e.to_string(),
+            },
+        )?;
+    }
     Ok((out, out_keys))
+}
+
+/// MITRE ATT&CK as the stored `attack` records hold it (`medsec feeds
+/// import` of ATT&CK's STIX bundles): techniques, tactics, groups and
+/// software by id, without the bundle files. Empty when none are stored.
+pub async fn attack_matrix(store: &Store) -> Result<medsec_detect::attack::Matrix> {
+    let mut records: Vec<(String, String)> = Vec::new();
+    store
+        .each_feed_record_of(Kind::Attack.as_str(), &mut |row| {
+            records.push((row.id, row.body));
+            Ok(())
+        })
+        .await?;
+    medsec_detect::attack::Matrix::from_records(records)
+        .map_err(|e| Error::Internal(format!("the stored ATT&CK records: {e}")))
 }
 
 /// Builds the index from every stored record.
@@ -330,6 +377,7 @@ pub async fn fill_feed_keys(store: &Store, build: bool) -> Result<Database> {
                 return Ok(Vec::new());
             };
             let found = match record.kind {
+                Kind::Attack => Vec::new(),
                 Kind::Kev | Kind::Epss => {
                     if build && let Err(e) = db.add_record(&record) {
                         bad.push(e.to_string());
@@ -1984,6 +2032,9 @@ pub async fn rematch_touched(
         let Some(kind) = Kind::parse(&row.kind) else {
             continue;
         };
+        if kind == Kind::Attack {
+            continue;
+        }
         ids.insert(row.id.clone());
         let record = Record {
             kind,

@@ -975,6 +975,8 @@ pub struct Watch {
     pub ingest: std::sync::Arc<medsec_ingest::Ingest>,
     /// The ingest bus in multi-node mode.
     pub bus: Option<std::sync::Arc<medsec_ingest::bus::Bus>>,
+    /// Live detection, on an indexing node with rules.
+    pub detection: Option<std::sync::Arc<crate::detection::Status>>,
 }
 
 /// What the receivers of this node counted for a source since the

@@ -530,6 +530,99 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "alerts",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("member_id", Text),
+            ("group_key", Text),
+            ("kind", Text),
+            ("rule_id", Text),
+            ("title", Text),
+            ("severity", Text),
+            ("attack", Text),
+            ("tags", Text),
+            ("rule_file", OptText),
+            ("state", Text),
+            ("resolution", OptText),
+            ("assignee_id", OptText),
+            ("hits", Int),
+            ("first_seen", Int),
+            ("last_seen", Int),
+            ("created_at", Int),
+            ("acknowledged_at", OptInt),
+            ("closed_at", OptInt),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
+        name: "alert_hits",
+        order_by: "alert_id, seq",
+        columns: &[
+            ("alert_id", Text),
+            ("seq", Int),
+            ("event_id", Text),
+            ("received_at", Int),
+            ("event_time", Int),
+            ("detail", Text),
+            ("event", Text),
+        ],
+    },
+    Table {
+        name: "alert_activity",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("alert_id", Text),
+            ("at", Int),
+            ("org_id", Text),
+            ("user_id", OptText),
+            ("actor", Text),
+            ("kind", Text),
+            ("detail", Text),
+        ],
+    },
+    Table {
+        name: "alert_suppressions",
+        order_by: "id",
+        columns: &[
+            ("id", Text),
+            ("member_id", OptText),
+            ("rule_id", Text),
+            ("reason", Text),
+            ("created_by", Text),
+            ("created_at", Int),
+            ("expires_at", OptInt),
+            ("suppressed", Int),
+        ],
+    },
+    Table {
+        name: "crisis_levels",
+        order_by: "seq",
+        columns: &[
+            ("id", Text),
+            ("seq", Int),
+            ("level", Text),
+            ("reason", Text),
+            ("org_id", Text),
+            ("set_by_id", OptText),
+            ("set_by", Text),
+            ("set_at", Int),
+        ],
+    },
+    Table {
+        name: "crisis_checklist",
+        order_by: "change_id, org_id, action_id",
+        columns: &[
+            ("change_id", Text),
+            ("org_id", Text),
+            ("action_id", Text),
+            ("done_by_id", OptText),
+            ("done_by", Text),
+            ("done_at", Int),
+        ],
+    },
+    Table {
         name: "finding_trend",
         order_by: "org_id, day",
         columns: &[
@@ -572,12 +665,16 @@ const SEEDED: &[&str] = &["masking_rules"];
 /// Tables deliberately left out of backups. `feed_keys` and
 /// `feed_keys_state` are derived from `feed_records`: a restored database
 /// has no key state, so the next feed import or scan computes the keys.
+/// `detection_state` names a place in the node's event log.
 pub(crate) const NOT_EXPORTED: &[&str] = &[
     "sessions",
     "one_time_tokens",
     "schema_migrations",
     "feed_keys",
     "feed_keys_state",
+    // A position in this node's event log, which backups do not hold: a
+    // restored database starts live detection at the log's end.
+    "detection_state",
 ];
 
 #[derive(Serialize, Deserialize)]

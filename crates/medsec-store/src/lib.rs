@@ -13,9 +13,11 @@
 //! expands one method body once per backend, so each is type-checked
 //! against its own driver.
 
+pub mod alerts;
 pub mod assure;
 mod audit;
 pub mod backup;
+pub mod crisis;
 pub mod feeds;
 pub mod inventory;
 mod migrate;

@@ -81,6 +81,24 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_decoder_versions.sql"),
         postgres: include_str!("../migrations/postgres/0011_decoder_versions.sql"),
     },
+    Migration {
+        version: 12,
+        description: "watch: live detection state, alerts, their hits, activity and suppressions",
+        sqlite: include_str!("../migrations/sqlite/0012_alerts.sql"),
+        postgres: include_str!("../migrations/postgres/0012_alerts.sql"),
+    },
+    Migration {
+        version: 13,
+        description: "watch: sector crisis levels and members' checklists",
+        sqlite: include_str!("../migrations/sqlite/0013_crisis_levels.sql"),
+        postgres: include_str!("../migrations/postgres/0013_crisis_levels.sql"),
+    },
+    Migration {
+        version: 14,
+        description: "feeds: MITRE ATT&CK records (kind attack)",
+        sqlite: include_str!("../migrations/sqlite/0014_attack_feed.sql"),
+        postgres: include_str!("../migrations/postgres/0014_attack_feed.sql"),
+    },
 ];
 
 /// The schema version this build expects.

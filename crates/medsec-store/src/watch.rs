@@ -24,7 +24,7 @@ pub enum MemberScope<'a> {
 impl MemberScope<'_> {
     /// The member id to bind, or `None` for all; queries use
     /// `($1 IS NULL OR member_id = $1)`.
-    fn bind(self) -> Option<String> {
+    pub(crate) fn bind(self) -> Option<String> {
         match self {
             MemberScope::All => None,
             MemberScope::Member(m) => Some(m.to_owned()),

@@ -5,8 +5,10 @@
 //! gzip-compressed), NVD CVE API 2.0 (`cve` objects one per line or per
 //! file, or an API response with `vulnerabilities[].cve`), RustSec's
 //! advisory-db (Markdown with TOML front matter), the CISA KEV catalogue
-//! (JSON or CSV), FIRST EPSS scores (CSV, optionally gzip) and CSAF 2.0
-//! documents. Anything else under the path is skipped and listed.
+//! (JSON or CSV), FIRST EPSS scores (CSV, optionally gzip), CSAF 2.0
+//! documents and MITRE ATT&CK STIX bundles (reference data for detection,
+//! not advisories: [`crate::attack`]). Anything else under the path is
+//! skipped and listed.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -25,16 +27,20 @@ pub enum Kind {
     Csaf,
     Kev,
     Epss,
+    /// MITRE ATT&CK: one record per technique, tactic, group and piece of
+    /// software; not vulnerability data, so the index ignores it.
+    Attack,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Osv,
         Kind::Nvd,
         Kind::RustSec,
         Kind::Csaf,
         Kind::Kev,
         Kind::Epss,
+        Kind::Attack,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +51,7 @@ impl Kind {
             Kind::Csaf => "csaf",
             Kind::Kev => "kev",
             Kind::Epss => "epss",
+            Kind::Attack => "attack",
         }
     }
 
@@ -253,7 +260,9 @@ fn recognise(path: &Path) -> Result<Result<Format, &'static str>> {
     if head.contains("\"$schema\"") && schema_key.iter().any(|k| head.contains(k)) {
         return Ok(Err("a JSON schema"));
     }
-    let kind = if head.contains("\"csaf_version\"") {
+    let kind = if crate::attack::recognise(&head) {
+        Some(Kind::Attack)
+    } else if head.contains("\"csaf_version\"") {
         Some(Kind::Csaf)
     } else if head.contains("\"catalogVersion\"") && head.contains("\"cveID\"") {
         Some(Kind::Kev)
@@ -271,7 +280,9 @@ fn recognise(path: &Path) -> Result<Result<Format, &'static str>> {
         None
     };
     let Some(kind) = kind else {
-        return Ok(Err("JSON that is not an OSV, NVD, KEV or CSAF feed"));
+        return Ok(Err(
+            "JSON that is not an OSV, NVD, KEV, CSAF or ATT&CK feed",
+        ));
     };
     Ok(Ok(Format::Json(kind)))
 }
@@ -342,6 +353,11 @@ pub fn read(
             let value = parse_json(line, &at)?;
             split(kind, value, &at, each)
         }),
+        Format::Json(Kind::Attack) => {
+            // Read typed, not as a `Value`: the enterprise bundle is 33 MB.
+            let text = read_document(input, &origin, limits)?;
+            crate::attack::read(&text, &origin, each)
+        }
         Format::Json(kind) => {
             let text = read_document(input, &origin, limits)?;
             let value = parse_json(&text, &origin)?;
@@ -485,7 +501,7 @@ fn split(
                 origin: origin.to_owned(),
             })
         }
-        Kind::RustSec | Kind::Epss => Err(Error::invalid(
+        Kind::RustSec | Kind::Epss | Kind::Attack => Err(Error::invalid(
             origin,
             format!("{} is not read from JSON", kind.as_str()),
         )),

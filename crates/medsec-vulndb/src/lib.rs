@@ -13,6 +13,7 @@
 //! record stored today can be re-read by tomorrow's parser; everything
 //! derived (aliases, parsed ranges, scores) is rebuilt at load time.
 
+pub mod attack;
 pub mod csaf;
 pub mod epss;
 pub mod feed;
@@ -121,6 +122,9 @@ impl Advisory {
             Kind::Nvd => vec![nvd::parse(&record.body, &record.origin)?],
             Kind::RustSec => vec![rustsec::parse(&record.body, &record.origin)?],
             Kind::Csaf => csaf::parse(&record.body, &record.origin)?,
+            // ATT&CK records are reference data for detection, not
+            // advisories: nothing to index, and not an error.
+            Kind::Attack => return Ok(Vec::new()),
             Kind::Kev | Kind::Epss => {
                 return Err(Error::invalid(
                     &record.origin,

@@ -273,6 +273,8 @@ impl Database {
                     self.add(advisory);
                 }
             }
+            // ATT&CK is not vulnerability data.
+            Kind::Attack => return Ok(()),
         }
         self.built = false;
         Ok(())

@@ -46,6 +46,9 @@ struct FileConfig {
     nats: Option<String>,
     node_role: Option<String>,
     nats_max_bytes: Option<i64>,
+    rules: Option<Vec<PathBuf>>,
+    rule_pipelines: Option<Vec<PathBuf>>,
+    indicators: Option<Vec<PathBuf>>,
 }
 
 /// The resolved configuration.
@@ -75,6 +78,13 @@ pub struct Config {
     pub nats: Option<String>,
     pub node_role: NodeRole,
     pub nats_max_bytes: i64,
+    /// Sigma rule files and directories live detection runs (off when
+    /// empty).
+    pub rules: Vec<PathBuf>,
+    /// Processing pipelines for the rules.
+    pub rule_pipelines: Vec<PathBuf>,
+    /// Indicator files (STIX 2.1 or CSV) live detection matches.
+    pub indicators: Vec<PathBuf>,
 }
 
 /// What a node does with logs.
@@ -191,7 +201,25 @@ impl Config {
         if nats_max_bytes < 1024 * 1024 {
             bail!("nats_max_bytes must be at least 1 MiB (1048576), not {nats_max_bytes}");
         }
+        let rules = if args.rules.is_empty() {
+            file.rules.unwrap_or_default()
+        } else {
+            args.rules.clone()
+        };
+        let rule_pipelines = if args.rule_pipelines.is_empty() {
+            file.rule_pipelines.unwrap_or_default()
+        } else {
+            args.rule_pipelines.clone()
+        };
+        let indicators = if args.indicators.is_empty() {
+            file.indicators.unwrap_or_default()
+        } else {
+            args.indicators.clone()
+        };
         Ok(Config {
+            indicators,
+            rules,
+            rule_pipelines,
             nats,
             node_role,
             nats_max_bytes,
@@ -231,6 +259,9 @@ impl Config {
             nats: None,
             node_role: None,
             nats_max_bytes: None,
+            rules: Vec::new(),
+            rule_pipelines: Vec::new(),
+            indicators: Vec::new(),
         };
         Config::resolve(&args)
     }

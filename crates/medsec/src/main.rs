@@ -7,8 +7,10 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod alerts;
 mod catalog;
 mod config;
+mod crisis;
 mod detect;
 mod device;
 mod generate;
@@ -100,6 +102,12 @@ enum Command {
     /// Security logs of member hospitals (ISAC): import, search, sources.
     #[command(subcommand)]
     Logs(logs::LogsCommand),
+    /// Alerts of live detection (ISAC): the queue and detection's state.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
+    /// The sector crisis level (ISAC): show it with members' progress, set it.
+    #[command(subcommand)]
+    Crisis(crisis::CrisisCommand),
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Sigma(detect::SigmaCommand),
@@ -181,6 +189,35 @@ pub struct ServeArgs {
     /// (counted) [default: 1073741824].
     #[arg(long, env = "MEDSEC_NATS_MAX_BYTES", value_name = "BYTES")]
     pub nats_max_bytes: Option<i64>,
+    /// Sigma rules (files or directories, repeatable) that live detection
+    /// evaluates on every stored event, raising alerts [default: none,
+    /// detection off]. Rules that cannot be loaded are listed at start.
+    #[arg(
+        long = "rules",
+        env = "MEDSEC_RULES",
+        value_delimiter = ',',
+        value_name = "PATH"
+    )]
+    pub rules: Vec<PathBuf>,
+    /// pySigma processing pipeline applied to the rules (repeatable).
+    #[arg(
+        long = "rule-pipeline",
+        env = "MEDSEC_RULE_PIPELINES",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub rule_pipelines: Vec<PathBuf>,
+    /// Threat-intelligence indicators (STIX 2.1 bundles or CSV files,
+    /// repeatable) live detection matches on every stored event: IPs,
+    /// networks, domains, URLs, hashes, user agents, each until it
+    /// expires.
+    #[arg(
+        long = "indicators",
+        env = "MEDSEC_INDICATORS",
+        value_delimiter = ',',
+        value_name = "FILE"
+    )]
+    pub indicators: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -279,6 +316,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Alias(cmd) => postmarket::run_alias(cmd).await,
         Command::Webhook(cmd) => postmarket::run_webhook(cmd).await,
         Command::Logs(cmd) => logs::run(cmd).await,
+        Command::Crisis(cmd) => crisis::run(cmd).await,
+        Command::Alerts(cmd) => alerts::run(cmd).await,
         Command::Sigma(cmd) => detect::run_sigma(cmd),
         Command::Hunt(args) => detect::hunt(args),
         Command::Config(args) => {
@@ -449,6 +488,26 @@ async fn start_watch(
     } else {
         None
     };
+    // Live detection starts before the receivers, so that it sees every
+    // event they store.
+    let detection = match (
+        &events,
+        config.rules.is_empty() && config.indicators.is_empty(),
+    ) {
+        (Some(events), false) => Some(start_detection(config, state, events.clone()).await?),
+        (Some(events), true) => {
+            // No rules: nothing consumes the event feed, so the log files
+            // it held (from an earlier run with rules) can go.
+            let events = events.clone();
+            tokio::task::spawn_blocking(move || events.drop_feed()).await??;
+            None
+        }
+        (None, false) => {
+            tracing::warn!("rules ignored: live detection runs on the nodes that index");
+            None
+        }
+        (None, true) => None,
+    };
     let sink: Arc<dyn EventSink> = match (&bus, &events) {
         (Some(bus), _) => Arc::new(JetStreamSink(bus.clone())),
         (None, Some(events)) => Arc::new(medsec_ingest::sink::LocalSink(events.clone())),
@@ -495,8 +554,79 @@ async fn start_watch(
         events,
         ingest,
         bus,
+        detection,
     });
     Ok(tasks)
+}
+
+/// Loads the rules and starts live detection over the event store.
+async fn start_detection(
+    config: &Config,
+    state: &AppState,
+    events: Arc<medsec_events::EventStore>,
+) -> Result<Arc<medsec_server::detection::Status>> {
+    let (paths, pipelines) = (config.rules.clone(), config.rule_pipelines.clone());
+    let rules = tokio::task::spawn_blocking(move || {
+        medsec_server::detection::load_rules(&paths, &pipelines)
+    })
+    .await?
+    .context("loading the Sigma rules for live detection")?;
+    tracing::info!(
+        rules = rules.set.rules.len(),
+        correlations = rules.set.correlations.len(),
+        filters = rules.set.filters.len(),
+        failed = rules.set.failures.len(),
+        "live detection: rules loaded"
+    );
+    let mut extra: Vec<Box<dyn medsec_detect::Detector + Send>> = Vec::new();
+    if !config.indicators.is_empty() {
+        let files = config.indicators.clone();
+        let set = tokio::task::spawn_blocking(move || load_indicators(&files)).await??;
+        extra.push(Box::new(medsec_detect::indicators::IndicatorDetector::new(
+            Arc::new(set),
+            false,
+        )));
+    }
+    let (status, _thread) = medsec_server::detection::spawn(
+        state.store.clone(),
+        events,
+        rules,
+        extra,
+        tokio::runtime::Handle::current(),
+    )
+    .context("starting live detection")?;
+    // Wait until it has opened the event feed, so that the receivers,
+    // started next, store nothing it does not see.
+    let since = std::time::Instant::now();
+    while !status.started.load(std::sync::atomic::Ordering::Acquire) {
+        if since.elapsed() > std::time::Duration::from_secs(60) {
+            let e = status.last_error.lock().ok().and_then(|e| e.clone());
+            anyhow::bail!("live detection did not start: {}", e.unwrap_or_default());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(status)
+}
+
+/// Reads indicator files (STIX or CSV, each file's name as the source)
+/// into one set; what a file holds that cannot be matched is logged.
+fn load_indicators(files: &[PathBuf]) -> Result<medsec_detect::indicators::IndicatorSet> {
+    let mut all = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+        let source = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parsed = medsec_detect::indicators::read(&bytes, &source)
+            .with_context(|| format!("indicators in {}", f.display()))?;
+        for s in &parsed.skipped {
+            tracing::warn!(file = %f.display(), "indicator not matched: {s}");
+        }
+        tracing::info!(file = %f.display(), indicators = parsed.indicators.len(), skipped = parsed.skipped.len(), "indicators loaded");
+        all.extend(parsed.indicators);
+    }
+    Ok(medsec_detect::indicators::IndicatorSet::build(all))
 }
 
 /// Opens the event store in DATA_DIR/events, replaying its write-ahead

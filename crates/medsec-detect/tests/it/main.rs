@@ -1,13 +1,19 @@
 //! The Sigma detector through its public API: a conformance suite of
 //! rule/event pairs for every modifier and condition form, correlation
 //! and filters, loading errors that name file, line and rule, and — over
-//! the shared data — SigmaHQ's regression events firing their rules.
+//! the shared data — SigmaHQ's regression events firing their rules;
+//! threat-intelligence indicators (STIX, CSV, matching), checked against
+//! stix2-patterns and stix2-validator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod attack;
+mod attack_peer;
 mod conformance;
+mod indicators;
 mod loading;
 mod peers;
 mod regression;
+mod stix_peer;
 
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,7 @@
 
 mod durability;
 mod export;
+mod feed;
 mod search;
 mod storage;
 

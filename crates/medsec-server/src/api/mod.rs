@@ -3,7 +3,9 @@
 //! session tokens from `POST /api/v1/auth/login`, or API tokens), one
 //! error body shape, and an OpenAPI 3.1 document at `/api/v1/openapi.json`.
 
+mod alerts;
 mod assure;
+mod crisis;
 pub mod sustain;
 mod types;
 mod watch;
@@ -32,6 +34,8 @@ pub fn routes(r: Routes) -> Routes {
     let r = assure::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
+    let r = alerts::routes(r);
+    let r = crisis::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -199,6 +203,8 @@ async fn openapi_json() -> Response {
     doc.merge(assure::AssureDoc::openapi());
     doc.merge(sustain::SustainDoc::openapi());
     doc.merge(watch::WatchDoc::openapi());
+    doc.merge(alerts::AlertsDoc::openapi());
+    doc.merge(crisis::CrisisDoc::openapi());
     match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();

@@ -474,3 +474,117 @@ pub struct CatalogHit {
     pub title_ko: String,
     pub title_en: String,
 }
+
+/// The sector crisis level in force with its checklist.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisOut {
+    /// `normal`, `attention`, `caution`, `alert` or `severe`.
+    pub level: String,
+    /// 정상, 관심, 주의, 경계 or 심각.
+    pub name_ko: String,
+    pub name_en: String,
+    /// The banner colour (CSS hex).
+    pub colour: String,
+    /// Why the ISAC set it; empty before the first change.
+    pub reason: String,
+    /// When it was set; `null` before the first change (the sector is at
+    /// `normal`).
+    pub since: Option<String>,
+    /// The change in force: the checklist's ticks belong to it.
+    pub change_id: Option<String>,
+    /// The actions of the level, with the caller's organisation's ticks.
+    pub checklist: Vec<CrisisActionOut>,
+    /// Every member hospital's progress (for the ISAC only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<CrisisMemberOut>>,
+}
+
+/// One action of a level's checklist.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisActionOut {
+    /// Stable id, e.g. `caution-block-indicators`.
+    pub id: String,
+    pub ko: String,
+    pub en: String,
+    /// Whether the caller's hospital marked it done.
+    pub done: bool,
+    pub done_by: Option<String>,
+    pub done_at: Option<String>,
+}
+
+/// A member hospital's progress on the checklist in force.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisMemberOut {
+    pub member_id: String,
+    pub member: String,
+    /// The ids of the actions done.
+    pub done: Vec<String>,
+    pub done_count: usize,
+    pub total: usize,
+    pub updated_at: Option<String>,
+}
+
+/// One change of the sector level.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisChangeOut {
+    pub id: String,
+    pub level: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub reason: String,
+    pub set_at: String,
+    /// Who at the ISAC set it (shown to the ISAC only).
+    pub set_by: Option<String>,
+}
+
+impl CrisisChangeOut {
+    pub fn new(c: &medsec_store::crisis::CrisisChangeRow) -> CrisisChangeOut {
+        let level = c.level();
+        CrisisChangeOut {
+            id: c.id.clone(),
+            level: level.as_str().into(),
+            name_ko: level.ko().into(),
+            name_en: level.en().into(),
+            reason: c.reason.clone(),
+            set_at: Timestamp(c.set_at).rfc3339(),
+            set_by: Some(c.set_by.clone()).filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// The history of the sector level, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisHistoryOut {
+    pub history: Vec<CrisisChangeOut>,
+}
+
+/// A new sector level (the ISAC).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisSetRequest {
+    /// `normal`, `attention`, `caution`, `alert` or `severe` (or the
+    /// Korean or English name).
+    pub level: String,
+    /// Why: 5 to 1000 characters, shown to every member. The level in
+    /// force may be set again only with a different reason.
+    pub reason: String,
+}
+
+/// What setting the level did.
+#[derive(Serialize, ToSchema)]
+pub struct CrisisSetResponse {
+    pub change: CrisisChangeOut,
+    /// The level before.
+    pub previous: String,
+    /// How many member hospitals were notified.
+    pub notified: usize,
+    /// How many webhook deliveries were queued.
+    pub deliveries: usize,
+}
+
+/// A tick on the checklist in force (a member hospital).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrisisTickRequest {
+    pub done: bool,
+}

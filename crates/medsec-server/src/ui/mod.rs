@@ -4,9 +4,11 @@
 
 mod account;
 mod admin;
+mod alerts;
 mod assure;
 mod auth;
 pub mod catalog;
+mod crisis;
 mod pages;
 mod sustain;
 mod watch;
@@ -40,6 +42,8 @@ pub fn routes(r: Routes) -> Routes {
     let r = sustain::routes(r);
     let r = watch::routes(r);
     let r = watch_config::routes(r);
+    let r = alerts::routes(r);
+    let r = crisis::routes(r);
     account::routes(r)
 }
 
@@ -70,6 +74,17 @@ pub struct Nav {
     pub unread: i64,
 }
 
+/// The sector crisis level above 정상, shown at the top of every page of
+/// the ISAC's and member hospitals' users.
+pub struct CrisisBanner {
+    /// The level's stored name, which is also its CSS class (`crisis-alert`).
+    pub level: &'static str,
+    /// The level's name in the page's language.
+    pub name: &'static str,
+    pub reason: String,
+    pub since: String,
+}
+
 /// What every page template needs: language, user, CSRF token, title.
 pub struct Page {
     pub lang: Lang,
@@ -80,6 +95,8 @@ pub struct Page {
     pub idle_secs: u32,
     pub path: String,
     pub notice: Option<Notice>,
+    /// The crisis banner, when the level is raised and the user sees it.
+    pub crisis: Option<CrisisBanner>,
     pub asset_version: &'static str,
     pub version: &'static str,
     offset_minutes: i32,
@@ -168,6 +185,22 @@ pub async fn page(
         .session()
         .map(|s| s.csrf_token.clone())
         .unwrap_or_default();
+    // From the cache: the banner costs no query on most pages.
+    let crisis = if matches!(actor.org.kind, OrgKind::Hospital | OrgKind::Isac) {
+        let current = state.crisis.get(&state.store).await?;
+        let level = current.level();
+        level.raised().then(|| CrisisBanner {
+            level: level.as_str(),
+            name: crate::crisis::level_name(lang, level),
+            reason: current.reason().to_owned(),
+            since: current
+                .since()
+                .map(|t| t.display_in(state.config.display_offset_minutes))
+                .unwrap_or_default(),
+        })
+    } else {
+        None
+    };
     Ok(Page {
         lang,
         title: lang.t(title_id),
@@ -192,6 +225,7 @@ pub async fn page(
         idle_secs: policy.idle_timeout_secs,
         path: path_of(parts),
         notice: None,
+        crisis,
         asset_version: crate::assets::VERSION,
         version: env!("CARGO_PKG_VERSION"),
         offset_minutes: state.config.display_offset_minutes,
@@ -222,6 +256,7 @@ pub fn anon_page(state: &AppState, parts: &Parts, title_id: &str) -> Page {
         idle_secs: 0,
         path: path_of(parts),
         notice: None,
+        crisis: None,
         asset_version: crate::assets::VERSION,
         version: env!("CARGO_PKG_VERSION"),
         offset_minutes: state.config.display_offset_minutes,

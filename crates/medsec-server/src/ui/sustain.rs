@@ -797,6 +797,18 @@ fn notification_text(page: &Page, kind: &str, details: &serde_json::Value) -> St
             "notification-release-shared",
             &[("product", &s("product")), ("version", &s("version"))],
         ),
+        medsec_store::crisis::LEVEL_CHANGED => {
+            let level = s("level")
+                .parse()
+                .unwrap_or(medsec_core::crisis::Level::Normal);
+            page.lang.ta(
+                "notification-crisis-level-changed",
+                &[
+                    ("level", crate::crisis::level_name(page.lang, level)),
+                    ("reason", &s("reason")),
+                ],
+            )
+        }
         other => other.to_owned(),
     }
 }
@@ -828,6 +840,9 @@ async fn notifications(
                 time: page.time(Timestamp(n.created_at)),
                 text: notification_text(&page, &n.kind, &details),
                 link: n.subject_id.as_ref().map(|id| match actor.org.kind {
+                    _ if n.kind == medsec_store::crisis::LEVEL_CHANGED => {
+                        "/watch/crisis".to_owned()
+                    }
                     OrgKind::Hospital => "/inventory".to_owned(),
                     _ => format!("/releases/{id}"),
                 }),

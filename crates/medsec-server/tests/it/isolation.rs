@@ -19,6 +19,9 @@ struct Victim {
     user_id: String,
     token_id: String,
     session_ref: String,
+    /// An alert on B's hospital's events, and a suppression of the ISAC.
+    alert_id: String,
+    suppression_id: String,
     /// Strings that only B's data contains.
     markers: Vec<String>,
 }
@@ -59,6 +62,9 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "source_id" => v.sustain.source.clone(),
         "decoder_name" => "secui-mf2".into(),
         "format" => "json".into(),
+        "action_id" => "caution-block-indicators".into(),
+        "alert_id" => v.alert_id.clone(),
+        "suppression_id" => v.suppression_id.clone(),
         other => panic!(
             "the isolation test does not know the path parameter {{{other}}}: add it to victim_param"
         ),
@@ -74,6 +80,9 @@ const SHARED_PARAMS: &[&str] = &[
     "{format}",
     // Decoders are the ISAC's, not any member's.
     "{decoder_name}",
+    // The crisis checklists are built in; a member's ticks are found by
+    // its own organisation, never by the path.
+    "{action_id}",
 ];
 
 fn missing_param(name: &str) -> String {
@@ -181,8 +190,28 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         .log_sources(medsec_store::watch::MemberScope::Member(&v.hospital_id))
         .await
         .unwrap();
+    let change = s.crisis_current().await.unwrap().unwrap().id;
+    let crisis_ticks = s
+        .crisis_ticks(
+            medsec_store::watch::MemberScope::Member(&v.hospital_id),
+            &change,
+        )
+        .await
+        .unwrap();
+    let alert = s
+        .alert(
+            medsec_store::watch::MemberScope::Member(&v.hospital_id),
+            &v.alert_id,
+        )
+        .await
+        .unwrap();
+    let alert_activity = s.alert_activity(&v.alert_id).await.unwrap();
+    let suppressions = s
+        .suppressions(medsec_core::Timestamp(0), true)
+        .await
+        .unwrap();
     format!(
-        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}"
+        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}"
     )
 }
 
@@ -257,7 +286,67 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         )
         .await;
     let sustain = crate::sustain::sustain_sample_in(&app, &b_org, &b_hospital, "Zeta-Marker").await;
+    // The sector's crisis level, and B's hospital's tick on its checklist.
+    let set = root
+        .post(
+            "/api/v1/crisis",
+            serde_json::json!({"level": "caution", "reason": "의료기관 대상 랜섬웨어 유포 정황"}),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::CREATED, "{}", set.body);
+    let ticked = app
+        .api_login("zetanurse", "Zeta-Nurse-1234")
+        .await
+        .post(
+            "/api/v1/crisis/checklist/caution-block-indicators",
+            serde_json::json!({"done": true}),
+        )
+        .await;
+    assert_eq!(ticked.status, StatusCode::OK, "{}", ticked.body);
+    // An alert on B's hospital's events (as live detection records it) and
+    // a suppression of the ISAC.
+    let now = app.state.now();
+    let recorded = app
+        .state
+        .store
+        .record_detections(
+            &[medsec_store::alerts::NewHit {
+                member_id: b_hospital.clone(),
+                group_key: format!("{b_hospital}\u{1f}zeta-rule"),
+                kind: "detection".into(),
+                rule_id: "zeta-rule".into(),
+                title: "Zeta-Marker alert".into(),
+                severity: "high".into(),
+                attack: vec!["T1190".into()],
+                tags: Vec::new(),
+                rule_file: None,
+                event_id: "0123456789abcdef0123456789abcdef".into(),
+                received_at: now.0,
+                event_time: now.0,
+                detail: serde_json::json!({}),
+                event: serde_json::json!({"raw": "Zeta-Marker event"}),
+            }],
+            &medsec_store::alerts::Checkpoint {
+                id: "isolation".into(),
+                position: "1:8".into(),
+                correlation_state: "{}".into(),
+                rules_digest: String::new(),
+                events: 1,
+                at: now,
+            },
+        )
+        .await
+        .unwrap();
+    let sup = root
+        .post(
+            "/api/v1/alert-suppressions",
+            serde_json::json!({"rule": "zeta-rule", "member": "Zeta-Marker Hospital", "reason": "Zeta-Marker tuning"}),
+        )
+        .await;
+    assert_eq!(sup.status, StatusCode::CREATED, "{}", sup.body);
     let victim = Victim {
+        alert_id: recorded.created[0].id.clone(),
+        suppression_id: sup.json()["id"].as_str().unwrap().to_owned(),
         assure,
         sustain,
         hospital_id: b_hospital.clone(),
@@ -331,11 +420,15 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         for spec in app.specs.iter().filter(|s| s.access == Access::User) {
             // The operator's administrators manage organisation records
             // (and their own audit trail records creating B) by design, and
-            // the operator is the ISAC, which watches every member's logs.
+            // the operator is the ISAC, which watches every member's logs
+            // and sees every member's crisis checklist.
             if operator
                 && (spec.path.contains("organizations")
                     || spec.path.contains("audit")
-                    || spec.path.contains("watch"))
+                    || spec.path.contains("watch")
+                    || spec.path.contains("crisis")
+                    || spec.path.contains("alert")
+                    || spec.path.contains("detection"))
             {
                 continue;
             }
@@ -391,6 +484,8 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
                     &victim.sustain.vex,
                     &victim.sustain.rule,
                     &victim.sustain.webhook,
+                    &victim.alert_id,
+                    &victim.suppression_id,
                     &victim.sustain.device,
                     &victim.sustain.source,
                     "00000000-0000-4000-8000-000000000000",

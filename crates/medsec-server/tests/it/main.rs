@@ -3,24 +3,28 @@
 //! with a manual clock so that timeouts and lock-outs need no waiting.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod alerts;
 mod api;
 mod assure;
 mod auth;
 mod browser;
 mod browser_assure;
 mod browser_sustain;
+mod crisis;
 mod interop;
 mod isolation;
 mod pages;
 mod sustain;
 mod watch;
 
+use alerts::*;
 use api::*;
 use assure::*;
 use auth::*;
 use browser::*;
 use browser_assure::*;
 use browser_sustain::*;
+use crisis::*;
 use interop::*;
 use isolation::*;
 use pages::*;
@@ -111,6 +115,7 @@ impl TestApp {
             events: Some(events),
             ingest,
             bus: None,
+            detection: None,
         });
         let app = medsec_server::build(state.clone());
         TestApp {
@@ -471,9 +476,17 @@ medsec_store::both_backends!(
     checklist_json_passes_its_schema,
     sustain_api_and_pages,
     webhooks_are_signed_and_retried,
+    attack_bundles_import_as_feed_records,
+    attack_real_bundles_import_as_feed_records,
+    alerts_from_live_detection,
+    browser_alert_queue_live_and_triage,
     watch_sources_api,
     watch_ingest_search_export,
     watch_decoder_pages,
     watch_masking_and_retention_pages,
     watch_source_rates_and_metrics,
+    crisis_level_is_set_told_and_audited,
+    crisis_banner_in_both_languages,
+    crisis_checklist_ticks_are_each_members_own,
+    browser_crisis_banner_and_checklist,
 );

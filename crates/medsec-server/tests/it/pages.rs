@@ -72,6 +72,51 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
         )
         .await;
     assert_eq!(saved.json()["decoder"]["changes_pending"], true);
+    // An alert (as live detection records it) for the alert page.
+    let hospital = app
+        .state
+        .store
+        .list_orgs()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.kind == medsec_core::OrgKind::Hospital)
+        .unwrap();
+    let now = app.state.now();
+    let alert_id = app
+        .state
+        .store
+        .record_detections(
+            &[medsec_store::alerts::NewHit {
+                member_id: hospital.id.clone(),
+                group_key: format!("{}\u{1f}rule", hospital.id),
+                kind: "detection".into(),
+                rule_id: "rule".into(),
+                title: "EMR 로그인 차단".into(),
+                severity: "medium".into(),
+                attack: vec!["T1110".into()],
+                tags: vec!["attack.t1110".into()],
+                rule_file: None,
+                event_id: "0123456789abcdef0123456789abcdef".into(),
+                received_at: now.0,
+                event_time: now.0,
+                detail: serde_json::json!({"matched": [{"field": "url.path", "value": "/emr"}]}),
+                event: serde_json::json!({"raw": "WAF blocked"}),
+            }],
+            &medsec_store::alerts::Checkpoint {
+                id: "pages".into(),
+                position: "1:8".into(),
+                correlation_state: "{}".into(),
+                rules_digest: String::new(),
+                events: 1,
+                at: now,
+            },
+        )
+        .await
+        .unwrap()
+        .created[0]
+        .id
+        .clone();
     let mut web = app.browser();
     web.login("root", ADMIN_PASSWORD).await;
     let mut maker = app.browser();
@@ -112,7 +157,8 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 .replace("{submission_id}", &assure.submission)
                 .replace("{release_id}", &sustain.release)
                 .replace("{source_id}", &sustain.source)
-                .replace("{decoder_name}", "secui-mf2");
+                .replace("{decoder_name}", "secui-mf2")
+                .replace("{alert_id}", &alert_id);
             let premarket = [
                 "/devices",
                 "/checklists",

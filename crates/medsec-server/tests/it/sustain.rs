@@ -741,3 +741,175 @@ pub async fn webhooks_are_signed_and_retried(db: TestDb) {
     // The secret is never shown again.
     assert!(!list.to_string().contains(&secret));
 }
+
+/// `medsec feeds import` of ATT&CK's STIX bundles: the small fixture
+/// bundles always, the real ones of `../shared/data/attack` when present.
+/// Each technique, tactic, group and piece of software is a record, the
+/// server's matrix rebuilt from the records is the one the bundles give,
+/// a second import changes nothing, and the vulnerability index ignores
+/// the records.
+pub async fn attack_bundles_import_as_feed_records(db: TestDb) {
+    let test = "attack_bundles_import_as_feed_records";
+    let app = TestApp::new(db).await;
+    let store = &app.state.store;
+    let fixtures = attack_fixtures();
+    let summary = svc::import_feeds(store, &fixtures, "test", "test", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 0, "{:?}", summary.files);
+    if !attack_storable(test, store, &summary).await {
+        return;
+    }
+    let kinds: Vec<(&str, u64)> = summary.files.iter().map(|f| (f.kind, f.records)).collect();
+    // Enterprise: 4 tactics, 8 techniques, a group and a tool; ICS: 3
+    // tactics, 5 techniques and a piece of malware.
+    assert_eq!(kinds, [("attack", 14), ("attack", 9)]);
+    let m = svc::attack_matrix(store).await.unwrap();
+    let ps = m.technique("T1059.001").unwrap();
+    assert_eq!(ps.name, "PowerShell");
+    assert_eq!(ps.tactics[0].name, "Execution");
+    assert_eq!(
+        m.technique("T1143").unwrap().revoked_by.as_deref(),
+        Some("T1564.003")
+    );
+    assert_eq!(m.technique("T0800").unwrap().tactics[0].id, "TA0107");
+    assert_eq!(m.entity("G0032").unwrap().name, "Lazarus Group");
+    let direct = medsec_detect::attack::load_dir(&fixtures).unwrap();
+    same_matrix(&m, &direct);
+    let again = svc::import_feeds(store, &fixtures, "test", "test", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.added, again.changed, again.unchanged), (0, 0, 23));
+    let index = svc::load_database(store).await.unwrap();
+    assert_eq!(index.stats().advisories, 0);
+}
+
+/// As [`attack_bundles_import_as_feed_records`] with the real bundles of
+/// `../shared/data/attack` (enterprise STIX 2.0 gzip'd, ICS STIX 2.1; the
+/// collection index and the documentation are passed over).
+pub async fn attack_real_bundles_import_as_feed_records(db: TestDb) {
+    let test = "attack_real_bundles_import_as_feed_records";
+    let data = std::env::var_os("MEDSEC_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        })
+        .join("attack");
+    if !data.is_dir() {
+        eprintln!("{test}: skipped: ../shared/data/attack not found (set MEDSEC_DATA)");
+        return;
+    }
+    let app = TestApp::new(db).await;
+    let store = &app.state.store;
+    let started = std::time::Instant::now();
+    let summary = svc::import_feeds(store, &data, "test", "test", &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.failed, 0, "{:?}", summary.files);
+    if !attack_storable(test, store, &summary).await {
+        return;
+    }
+    let records: u64 = summary.files.iter().map(|f| f.records).sum();
+    let m = svc::attack_matrix(store).await.unwrap();
+    eprintln!(
+        "{test}: {} files, {records} records imported and the matrix rebuilt in {:.2} s; skipped {:?}",
+        summary.files.len(),
+        started.elapsed().as_secs_f64(),
+        summary.skipped
+    );
+    let ps = m.technique("T1059.001").unwrap();
+    assert_eq!(ps.name, "PowerShell");
+    assert_eq!(ps.tactics[0].id, "TA0002");
+    assert_eq!(
+        m.technique("T0800").unwrap().name,
+        "Activate Firmware Update Mode"
+    );
+    // 835 + 95 techniques, 14 + 12 tactics, and the groups and software
+    // of both bundles.
+    assert_eq!(m.techniques().count(), 930);
+    assert_eq!(m.tactics().count(), 26);
+    same_matrix(&m, &medsec_detect::attack::load_dir(&data).unwrap());
+}
+
+fn attack_fixtures() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../medsec-detect/tests/fixtures/attack")
+}
+
+/// Whether the schema stores `attack` records; when it does not (no
+/// migration has added the kind to `feed_records` yet), checks that the
+/// import passed the bundles over, saying so, and that the loader finds
+/// nothing.
+async fn attack_storable(
+    test: &str,
+    store: &medsec_store::Store,
+    summary: &svc::ImportSummary,
+) -> bool {
+    if store.feed_kind_storable("attack").await.unwrap() {
+        return true;
+    }
+    assert!(summary.files.is_empty(), "{:?}", summary.files);
+    let passed_over = summary
+        .skipped
+        .iter()
+        .filter(|(_, why)| *why == svc::ATTACK_NOT_STORABLE)
+        .count();
+    assert_eq!(passed_over, 2, "{:?}", summary.skipped);
+    assert!(svc::attack_matrix(store).await.unwrap().is_empty());
+    eprintln!(
+        "{test}: store half skipped: this schema cannot store `attack` feed records (feed_records.kind needs a migration); the bundles were passed over"
+    );
+    false
+}
+
+/// The records `medsec feeds import` makes of the ATT&CK bundles rebuild
+/// the matrix the bundles give, whatever the store: the fixtures, and the
+/// real bundles when present.
+#[test]
+fn attack_records_rebuild_the_bundles_matrix() {
+    let data = std::env::var_os("MEDSEC_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        })
+        .join("attack");
+    let mut dirs = vec![attack_fixtures()];
+    if data.is_dir() {
+        dirs.push(data);
+    } else {
+        eprintln!(
+            "attack_records_rebuild_the_bundles_matrix: real bundles skipped: ../shared/data/attack not found"
+        );
+    }
+    for dir in dirs {
+        let (files, _) = medsec_vulndb::feed::discover(&dir).unwrap();
+        assert_eq!(files.len(), 2, "{files:?}");
+        let mut records = Vec::new();
+        for f in &files {
+            assert_eq!(f.format.kind(), medsec_vulndb::Kind::Attack);
+            medsec_vulndb::feed::read(f, medsec_vulndb::feed::Limits::default(), &mut |r| {
+                records.push((r.id, r.body));
+                Ok(())
+            })
+            .unwrap();
+        }
+        let m = medsec_detect::attack::Matrix::from_records(records).unwrap();
+        assert_eq!(m.technique("T1059.001").unwrap().name, "PowerShell");
+        same_matrix(&m, &medsec_detect::attack::load_dir(&dir).unwrap());
+    }
+}
+
+fn same_matrix(a: &medsec_detect::attack::Matrix, b: &medsec_detect::attack::Matrix) {
+    assert_eq!(
+        a.techniques().collect::<Vec<_>>(),
+        b.techniques().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.tactics().collect::<Vec<_>>(),
+        b.tactics().collect::<Vec<_>>()
+    );
+    assert_eq!(
+        a.entities().collect::<Vec<_>>(),
+        b.entities().collect::<Vec<_>>()
+    );
+}

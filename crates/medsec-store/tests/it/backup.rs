@@ -109,6 +109,41 @@ async fn populate(s: &Store) {
     s.set_retention_days(&member.id, 90, entry(Action::RetentionChanged))
         .await
         .unwrap();
+    // The sector's crisis level, twice, and a member's tick on the second.
+    let isac = s.list_orgs().await.unwrap().remove(0);
+    for (level, reason) in [
+        (medsec_core::crisis::Level::Caution, "피싱 메일 유포"),
+        (medsec_core::crisis::Level::Alert, "랜섬웨어 유포 확인"),
+    ] {
+        s.set_crisis_level(
+            &medsec_store::crisis::NewCrisisLevel {
+                level,
+                reason,
+                org_id: &isac.id,
+                set_by_id: None,
+                set_by: "cli",
+            },
+            now,
+            entry(Action::CrisisLevelSet),
+        )
+        .await
+        .unwrap();
+    }
+    let change = s.crisis_current().await.unwrap().unwrap();
+    s.tick_crisis_action(
+        &medsec_store::crisis::CrisisTick {
+            org_id: &member.id,
+            change_id: &change.id,
+            action_id: "alert-backup-check",
+            done: true,
+            by_id: None,
+            by: "gamma",
+        },
+        now,
+        entry(Action::CrisisChecklistUpdated),
+    )
+    .await
+    .unwrap();
 }
 
 async fn round_trip_into(source: TestDb, target: TestDb) {

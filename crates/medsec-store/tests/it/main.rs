@@ -5,6 +5,7 @@
 mod assure;
 mod audit;
 mod backup;
+mod crisis;
 mod feeds;
 mod releases;
 mod tenancy;

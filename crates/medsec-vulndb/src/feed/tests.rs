@@ -98,7 +98,7 @@ fn a_directory_is_walked_in_name_order_and_other_files_are_listed() {
         [
             "c/README.md: not a feed file",
             "c/schema/osv-schema.json: a JSON schema",
-            "d/other.json: JSON that is not an OSV, NVD, KEV or CSAF feed",
+            "d/other.json: JSON that is not an OSV, NVD, KEV, CSAF or ATT&CK feed",
             "d/rules.yml: not a feed file",
         ]
     );
@@ -231,4 +231,84 @@ fn limits_bound_lines_and_documents() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("larger than"), "{err}");
+}
+
+const ATTACK: &str = r#"{"type": "bundle", "id": "bundle--1", "spec_version": "2.0", "objects": [
+ {"type": "x-mitre-tactic", "id": "x-mitre-tactic--1", "name": "Defense Evasion", "description": "Long text.", "x_mitre_shortname": "defense-evasion",
+  "x_mitre_domains": ["enterprise-attack"], "modified": "2025-04-25T14:45:32.408Z",
+  "external_references": [{"source_name": "mitre-attack", "external_id": "TA0005", "url": "https://attack.mitre.org/tactics/TA0005"}]},
+ {"type": "attack-pattern", "id": "attack-pattern--1", "name": "Hidden Window", "revoked": true, "modified": "2020-02-05T00:00:00.000Z",
+  "description": "Adversaries may hide windows.", "x_mitre_domains": ["enterprise-attack"],
+  "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "defense-evasion"}],
+  "external_references": [{"source_name": "mitre-attack", "external_id": "T1143", "url": "https://attack.mitre.org/techniques/T1143"},
+                          {"source_name": "Example", "description": "A citation.", "url": "https://example.org"}]},
+ {"type": "attack-pattern", "id": "attack-pattern--2", "name": "Hidden Window", "modified": "2025-10-24T17:48:19.059Z",
+  "x_mitre_domains": ["enterprise-attack"], "x_mitre_is_subtechnique": true,
+  "kill_chain_phases": [{"kill_chain_name": "mitre-attack", "phase_name": "defense-evasion"}],
+  "external_references": [{"source_name": "mitre-attack", "external_id": "T1564.003"}]},
+ {"type": "attack-pattern", "id": "attack-pattern--3", "name": "CAPEC-66", "external_references": [{"source_name": "capec", "external_id": "CAPEC-66"}]},
+ {"type": "malware", "id": "malware--1", "name": "EKANS", "x_mitre_domains": ["enterprise-attack"], "modified": "2025-04-18T18:00:55.859Z",
+  "external_references": [{"source_name": "mitre-attack", "external_id": "S0605"}]},
+ {"type": "relationship", "id": "relationship--1", "relationship_type": "revoked-by", "source_ref": "attack-pattern--1", "target_ref": "attack-pattern--2"},
+ {"type": "relationship", "id": "relationship--2", "relationship_type": "uses", "source_ref": "malware--1", "target_ref": "attack-pattern--2"}
+]}"#;
+
+#[test]
+fn an_attack_bundle_is_one_record_per_object_with_an_attack_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "attack/enterprise-attack.json.gz",
+        &gz(ATTACK.as_bytes()),
+    );
+    // ATT&CK's collection index is not a bundle.
+    write(d, "attack/index.json", br#"{"id": "1", "name": "MITRE ATT&CK", "collections": [{"versions": [{"modified": "2025-11-13"}]}]}"#);
+    let (files, skipped) = discover(d).unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].format, Format::Json(Kind::Attack));
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    let records = records(&files[0]).unwrap();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["S0605@enterprise-attack", "T1143", "T1564.003", "TA0005"]
+    );
+    let revoked = &records[1];
+    assert_eq!(revoked.kind, Kind::Attack);
+    assert_eq!(revoked.modified, "2020-02-05T00:00:00.000Z");
+    assert!(
+        revoked
+            .origin
+            .ends_with("enterprise-attack.json.gz objects[1] (attack-pattern--1)"),
+        "{}",
+        revoked.origin
+    );
+    let body: serde_json::Value = serde_json::from_str(&revoked.body).unwrap();
+    assert_eq!(body["x_medsec_revoked_by"], "T1564.003");
+    assert_eq!(body["external_references"].as_array().unwrap().len(), 1);
+    assert!(body.get("description").is_none(), "{body}");
+    assert_eq!(
+        body["kill_chain_phases"][0]["phase_name"],
+        "defense-evasion"
+    );
+    // Not advisories: the index takes them and ignores them.
+    assert!(crate::Advisory::parse(revoked).unwrap().is_empty());
+    let mut db = crate::Database::new();
+    db.add_record(revoked).unwrap();
+    // A bundle that is not ATT&CK's is passed over.
+    assert_eq!(Kind::parse("attack"), Some(Kind::Attack));
+}
+
+#[test]
+fn a_broken_attack_bundle_fails_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "ics-attack.json",
+        br#"{"type": "bundle", "objects": [{"type": "x-mitre-tactic", "x_mitre_shortname": "execution", "external_references": 5}]}"#,
+    );
+    let file = only(&path);
+    let e = records(&file).unwrap_err().to_string();
+    assert!(e.contains("ics-attack.json") && e.contains("line 1"), "{e}");
 }

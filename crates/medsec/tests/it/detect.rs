@@ -239,3 +239,294 @@ fn logs_hunt_runs_rules_over_stored_events() {
     assert_eq!(busan, ["SSH failed password", "SSH failed password"]);
     assert_eq!(hits.len(), 7);
 }
+
+/// The small ATT&CK bundles of medsec-detect's fixtures (enterprise STIX
+/// 2.0, ICS STIX 2.1).
+fn attack_fixtures() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../medsec-detect/tests/fixtures/attack")
+}
+
+/// A rule whose tags name a revoked, a deprecated, an unknown and an ICS
+/// technique, a tactic of no domain and a known group.
+const TAGGED: &str = "title: Old tags\nid: 1d3f7c52-0a3e-4e4c-9d7a-5a2b1f0c0009\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n        Image|endswith: '\\hidden.exe'\n    condition: sel\nlevel: low\ntags:\n    - attack.execution\n    - attack.t1143\n    - attack.t1064\n    - attack.t9999\n    - attack.t0800\n    - attack.stealth\n    - attack.g0032\n";
+
+#[test]
+fn sigma_check_warns_of_attack_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_dir(dir.path(), false);
+    let tagged = rules.join("windows/old_tags.yml");
+    std::fs::write(&tagged, TAGGED).unwrap();
+    let attack = attack_fixtures();
+    let out = run(&[
+        "sigma",
+        "check",
+        "--attack",
+        attack.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    ]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    // Warnings, not failures.
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let at = tagged.display();
+    for line in [
+        format!(
+            "warning: {at}:13: rule \"Old tags\": tag attack.t1143 names a revoked technique (T1143 Hidden Window), replaced by T1564.003"
+        ),
+        format!(
+            "warning: {at}:14: rule \"Old tags\": tag attack.t1064 names a deprecated technique (T1064 Scripting)"
+        ),
+        format!("warning: {at}:15: rule \"Old tags\": tag attack.t9999 names no ATT&CK technique"),
+        format!("warning: {at}:17: rule \"Old tags\": tag attack.stealth names no ATT&CK tactic"),
+    ] {
+        assert!(stdout.contains(&line), "{line}\nnot in:\n{stdout}");
+    }
+    // The tags of the other rules are all known: 2 + 1 + 2 + 7.
+    assert!(
+        stdout.contains("ATT&CK: 12 tags checked; 2 unknown, 1 deprecated, 1 revoked"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("ATT&CK: enterprise 8 techniques, ics 5 techniques"),
+        "{stderr}"
+    );
+
+    let out = run(&[
+        "sigma",
+        "check",
+        "--json",
+        "--attack",
+        attack.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &report["attack"];
+    assert_eq!(
+        (a["tags"].as_u64(), a["unknown"].as_u64()),
+        (Some(12), Some(2))
+    );
+    assert_eq!(a["warnings"][0]["tag"], "attack.t1143");
+    assert_eq!(a["warnings"][0]["problem"], "revoked");
+    assert_eq!(a["warnings"][0]["line"], 13);
+
+    // A path without a bundle is an error that says so.
+    let out = run(&[
+        "sigma",
+        "check",
+        "--attack",
+        rules.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no ATT&CK STIX bundle"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn hunt_names_the_techniques_of_each_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_dir(dir.path(), false);
+    let auth = dir.path().join("auth.log");
+    std::fs::write(
+        &auth,
+        "Nov 26 09:00:01 emr-db sshd[421]: Failed password for root from 203.0.113.9 port 51000 ssh2\n",
+    )
+    .unwrap();
+    let attack = attack_fixtures();
+    let out = run(&[
+        "hunt",
+        "--no-event",
+        "--attack",
+        attack.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        auth.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hit: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(
+        hit["attack_techniques"],
+        serde_json::json!([{
+            "id": "T1110.001",
+            "name": "Password Guessing",
+            "domain": "enterprise",
+            "tactics": [{"id": "TA0006", "shortname": "credential-access", "name": "Credential Access", "domain": "enterprise"}]
+        }])
+    );
+    // Without `--attack`, no `attack_techniques`.
+    let out = run(&[
+        "hunt",
+        "--no-event",
+        "--rules",
+        rules.to_str().unwrap(),
+        auth.to_str().unwrap(),
+    ]);
+    let hit: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert!(hit.get("attack_techniques").is_none(), "{hit}");
+}
+
+/// `sigma check --attack` with the real bundles of `../shared/data/attack`
+/// over a few rules: PowerShell and an ICS technique resolve, an ATT&CK
+/// v19 technique that the v18.1 bundles lack is reported.
+#[test]
+fn sigma_check_with_the_real_attack_bundles() {
+    let test = "sigma_check_with_the_real_attack_bundles";
+    let data = std::env::var_os("MEDSEC_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        })
+        .join("attack");
+    if !data.is_dir() {
+        eprintln!("{test}: skipped: ../shared/data/attack not found (set MEDSEC_DATA)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = rule_dir(dir.path(), false);
+    std::fs::write(
+        rules.join("windows/ps.yml"),
+        "title: PowerShell on a modality workstation\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n        Image|endswith: '\\powershell.exe'\n    condition: sel\ntags:\n    - attack.execution\n    - attack.t1059.001\n    - attack.t0800\n    - attack.t1685\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "sigma",
+        "check",
+        "--json",
+        "--attack",
+        data.to_str().unwrap(),
+        rules.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = &report["attack"];
+    eprintln!("{test}: {}; {}", a["tags"], text(&out.stderr).trim());
+    assert_eq!(a["unknown"], 1, "{a}");
+    assert_eq!(a["warnings"][0]["tag"], "attack.t1685");
+    assert!(
+        text(&out.stderr).contains("enterprise 835 techniques, ics 95 techniques"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn hunt_matches_indicators_from_stix_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let stix = dir.path().join("isac.json");
+    std::fs::write(
+        &stix,
+        serde_json::json!({"type": "bundle", "id": "bundle--0c1e2b0e-5d7e-4b5f-9d41-3f6c2f1a9e01", "objects": [
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--6f1c4d2e-8a3b-4c5d-9e7f-0a1b2c3d4e5f",
+             "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
+             "name": "MedLock C2", "confidence": 85, "labels": ["attack.t1071.001"],
+             "pattern": "[ipv4-addr:value = '203.0.113.9' OR ipv4-addr:value = '203.0.113.10']",
+             "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"},
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--7a2d5e3f-9b4c-4d6e-8f70-1b2c3d4e5f60",
+             "created": "2026-11-01T00:00:00Z", "modified": "2026-11-01T00:00:00Z",
+             "pattern": "[ipv4-addr:value = '203.0.113.9'] FOLLOWEDBY [domain-name:value = 'x.example']",
+             "pattern_type": "stix", "valid_from": "2026-11-01T00:00:00Z"}
+        ]})
+        .to_string(),
+    )
+    .unwrap();
+    let csv = dir.path().join("member.csv");
+    std::fs::write(
+        &csv,
+        "type,value,source,description\ncidr,10.0.0.0/24,Seoul hospital,inside the EMR network\n",
+    )
+    .unwrap();
+    let auth = dir.path().join("auth.log");
+    std::fs::write(
+        &auth,
+        "Nov 26 09:00:00 emr-db sshd[420]: Failed password for root from 203.0.113.9 port 50000 ssh2\n\
+         Nov 26 09:00:01 emr-db sshd[421]: Failed password for root from 198.51.100.1 port 50001 ssh2\n\
+         Nov 26 09:00:09 emr-db sshd[430]: Accepted password for nurse from 10.0.0.7 port 50100 ssh2\n",
+    )
+    .unwrap();
+    let out = run(&[
+        "hunt",
+        "--indicators",
+        stix.to_str().unwrap(),
+        "--indicators",
+        csv.to_str().unwrap(),
+        "--no-event",
+        auth.to_str().unwrap(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let hits: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert_eq!(
+        hits[0]["title"],
+        "Indicator match: ipv4 203.0.113.9 (isac.json)"
+    );
+    assert_eq!(hits[0]["kind"], "indicator");
+    assert_eq!(
+        hits[0]["rule_id"],
+        "indicator--6f1c4d2e-8a3b-4c5d-9e7f-0a1b2c3d4e5f"
+    );
+    assert_eq!(hits[0]["level"], "high");
+    assert_eq!(hits[0]["attack"], serde_json::json!(["T1071.001"]));
+    assert_eq!(hits[0]["line"], 1);
+    assert_eq!(
+        hits[0]["matched"],
+        serde_json::json!([{"field": "source.ip", "value": "203.0.113.9"}])
+    );
+    assert!(hits[0].get("event").is_none());
+    assert_eq!(
+        hits[1]["title"],
+        "Indicator match: cidr 10.0.0.0/24 (Seoul hospital)"
+    );
+    assert_eq!(hits[1]["level"], "medium");
+    assert_eq!(hits[1]["line"], 3);
+    // The pattern medsec cannot match is said, not dropped.
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("FOLLOWEDBY"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 indicators (cidr 1, ipv4 2) from 2 files, 1 skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 files, 3 lines, 3 events, 2 hits"),
+        "{stderr}"
+    );
+
+    // With rules too; without either, a usage error; a bad file names its line.
+    let rules = rule_dir(dir.path(), false);
+    let out = run(&[
+        "hunt",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--indicators",
+        csv.to_str().unwrap(),
+        auth.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).lines().count(), 3);
+    let out = run(&["hunt", auth.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    std::fs::write(&csv, "type,value\nip,10.0.0.999\n").unwrap();
+    let out = run(&[
+        "hunt",
+        "--indicators",
+        csv.to_str().unwrap(),
+        auth.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr)
+            .contains("line 2, column 2 (value): `10.0.0.999` is not an IP address or CIDR block"),
+        "{}",
+        text(&out.stderr)
+    );
+}

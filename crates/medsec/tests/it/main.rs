@@ -2,6 +2,7 @@
 //! TLS listener, SQLite and (with `MEDSEC_TEST_POSTGRES`) PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
+mod crisis;
 mod detect;
 mod feeds;
 mod generate;

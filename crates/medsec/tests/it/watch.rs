@@ -483,3 +483,98 @@ fn three_nodes_store_every_acknowledged_event_exactly_once() {
     assert_eq!(seqs.len(), 60_000);
     assert!((0..60_000).all(|i| seqs.contains(&i)));
 }
+
+/// Live detection through the binary: `medsec serve --rules` evaluates
+/// every stored event exactly once although the server is killed with
+/// SIGKILL right after acknowledgements (detection may be mid-batch) and
+/// in the middle of a stream; the alert's hits equal the events stored.
+#[test]
+fn live_detection_evaluates_every_event_once_across_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let d = data.to_str().unwrap().to_owned();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("rdp.yml"),
+        "title: RDP from outside blocked\nid: 6f0e2b9a-4c1d-4e8f-a3b2-9d7c5e1f0a42\nstatus: test\nlevel: high\ntags:\n  - attack.t1133\nlogsource:\n  category: firewall\ndetection:\n  keywords:\n    - 'dport=3389'\n  condition: keywords\n",
+    )
+    .unwrap();
+    let r = rules.to_str().unwrap().to_owned();
+    let port = free_port();
+    setup(&d, port);
+    const N: u64 = 5_000;
+    let args = ["--data-dir", d.as_str(), "--rules", r.as_str()];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    // 1. Acknowledged, then SIGKILL at once.
+    let mut server = Server::start(&args);
+    rt.block_on(async {
+        server.ready().await;
+        send_acknowledged(port, 0..N).await;
+    });
+    kill9(&mut server);
+    // 2. More, and SIGKILL in the middle of a stream.
+    let mut server = Server::start(&args);
+    rt.block_on(async {
+        server.ready().await;
+        send_acknowledged(port, N..2 * N).await;
+        let mut s = connect(port).await;
+        let mut buf = String::new();
+        for i in 2 * N..3 * N {
+            buf.push_str(&line(i));
+        }
+        s.write_all(buf.as_bytes().get(..buf.len() / 2).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    });
+    kill9(&mut server);
+    let stored = stored_seqs(&d).len() as i64;
+    assert!(stored >= 2 * N as i64);
+
+    // 3. Restarted, detection catches up with every stored event, once.
+    let mut server = Server::start(&args);
+    rt.block_on(async {
+        server.ready().await;
+    });
+    let since = std::time::Instant::now();
+    loop {
+        let v: serde_json::Value =
+            serde_json::from_str(&ok(&["alerts", "status", "--json", "--data-dir", &d])).unwrap();
+        let evaluated = v["events"].as_i64().unwrap_or(0);
+        assert!(
+            evaluated <= stored,
+            "evaluated {evaluated} of {stored} stored events: {v}"
+        );
+        if evaluated == stored {
+            break;
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "detection stopped at {evaluated} of {stored}: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    server.stop();
+    let v: serde_json::Value = serde_json::from_str(&ok(&[
+        "alerts",
+        "list",
+        "--state",
+        "all",
+        "--json",
+        "--data-dir",
+        &d,
+    ]))
+    .unwrap();
+    let alerts = v["alerts"].as_array().unwrap();
+    let hits: i64 = alerts
+        .iter()
+        .filter(|a| a["rule_id"] == "6f0e2b9a-4c1d-4e8f-a3b2-9d7c5e1f0a42")
+        .map(|a| a["hits"].as_i64().unwrap())
+        .sum();
+    assert_eq!(hits, stored, "one hit per stored event: {v}");
+    assert_eq!(alerts.len(), 1, "grouped into one alert: {v}");
+    assert_eq!(alerts[0]["member_name"], "서울병원");
+    assert_eq!(alerts[0]["attack_ids"], serde_json::json!(["T1133"]));
+}
