@@ -44,7 +44,7 @@ pub fn routes(r: Routes) -> Routes {
             User,
             Method::POST,
             "/api/v1/alerts/{alert_id}/comments",
-            post(comment),
+            post(comment_alert),
         )
         .api(
             User,
@@ -158,7 +158,7 @@ pub struct CommentBody {
 #[utoipa::path(post, path = "/api/v1/alerts/{alert_id}/comments", tag = "alerts", security(("bearer" = [])), request_body = CommentBody,
     params(("alert_id" = String, Path, description = "The alert's id")),
     responses((status = 201, description = "Added"), (status = 404, description = "No such alert", body = ErrorBody), (status = 422, description = "Invalid", body = ErrorBody)))]
-async fn comment(
+async fn comment_alert(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
     Id(id): Id,
@@ -249,7 +249,7 @@ async fn detection(State(state): State<AppState>, ApiUser(actor): ApiUser) -> Re
 #[derive(utoipa::OpenApi)]
 #[openapi(
     paths(
-        list_alerts, get_alert, set_state, assign, comment, list_suppressions, add_suppression,
+        list_alerts, get_alert, set_state, assign, comment_alert, list_suppressions, add_suppression,
         end_suppression, metrics, detection,
     ),
     components(schemas(StateBody, AssignBody, CommentBody, svc::SuppressionForm)),

@@ -24,7 +24,12 @@ pub fn routes(r: Routes) -> Routes {
     use Access::User;
     r.api(User, Method::GET, "/api/v1/crisis", get(current))
         .api(User, Method::POST, "/api/v1/crisis", post(set_level))
-        .api(User, Method::GET, "/api/v1/crisis/history", get(history))
+        .api(
+            User,
+            Method::GET,
+            "/api/v1/crisis/history",
+            get(crisis_history),
+        )
         .api(
             User,
             Method::POST,
@@ -110,7 +115,7 @@ async fn set_level(
 /// set each).
 #[utoipa::path(get, path = "/api/v1/crisis/history", tag = "crisis", security(("bearer" = [])),
     responses((status = 200, description = "OK", body = CrisisHistoryOut), (status = 403, description = "Not the ISAC or a hospital", body = ErrorBody)))]
-async fn history(
+async fn crisis_history(
     State(state): State<AppState>,
     ApiUser(actor): ApiUser,
 ) -> Result<Json<CrisisHistoryOut>> {
@@ -139,7 +144,7 @@ async fn tick(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(current, set_level, history, tick),
+    paths(current, set_level, crisis_history, tick),
     components(schemas(CrisisOut, CrisisActionOut, CrisisMemberOut, CrisisChangeOut, CrisisHistoryOut, CrisisSetRequest, CrisisSetResponse, CrisisTickRequest)),
     tags((name = "crisis", description = "Sector crisis levels (사이버 위기경보): the level in force, its history and members' checklists")),
 )]

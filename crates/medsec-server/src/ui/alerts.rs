@@ -55,6 +55,10 @@ pub fn routes(r: Routes) -> Routes {
         )
 }
 
+/// The navigation sections these pages belong to (not message ids).
+const SECTION_ALERTS: &str = "watch-alerts";
+const SECTION_RULES: &str = "watch-rules";
+
 /// Whether the caller triages: the ISAC's users who may write.
 fn manages(by: &By, actor: &Actor) -> bool {
     by.org_kind == OrgKind::Isac && actor.has(Permission::Write)
@@ -116,7 +120,7 @@ async fn queue(
 ) -> Result<Response> {
     let by = as_member(&state, &actor, Permission::Read).await?;
     let result = svc::queue(&state.store, &by, &q).await?;
-    let page = page(&state, &parts, &actor, "alerts-title", "watch-alerts").await?;
+    let page = page(&state, &parts, &actor, "alerts-title", SECTION_ALERTS).await?;
     let isac = by.org_kind == OrgKind::Isac;
     let members = if isac {
         state
@@ -268,7 +272,7 @@ async fn alert_render(
     comment: String,
 ) -> Result<Response> {
     let d = svc::alert(&state.store, by, id).await?;
-    let page = page(state, parts, actor, "alert-title", "watch-alerts").await?;
+    let page = page(state, parts, actor, "alert-title", SECTION_ALERTS).await?;
     let page = match done {
         "state" => page.notice("success", "alert-state-saved"),
         "assignee" => page.notice("success", "alert-assignee-saved"),
@@ -537,7 +541,7 @@ async fn rules_render(
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let report = svc::response_report(&state.store, by, days).await?;
     let isac = by.org_kind == OrgKind::Isac;
-    let page = page(state, parts, actor, "rules-title", "watch-rules").await?;
+    let page = page(state, parts, actor, "rules-title", SECTION_RULES).await?;
     let page = match q.done.as_str() {
         "suppressed" => page.notice("success", "rules-suppression-saved"),
         "unsuppressed" => page.notice("success", "rules-suppression-ended"),
