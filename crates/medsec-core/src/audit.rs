@@ -125,6 +125,31 @@ actions! {
     DetectionGap = "detection.gap", true;
     CrisisLevelSet = "crisis.level.set", true;
     CrisisChecklistUpdated = "crisis.checklist.updated", false;
+    WebshellScanned = "webshell.scanned", true;
+    WebMonitorAdded = "web_monitor.added", false;
+    WebMonitorUpdated = "web_monitor.updated", true;
+    WebMonitorRemoved = "web_monitor.removed", true;
+    WebBaselineAccepted = "web_monitor.baseline_accepted", true;
+    IncidentOpened = "incident.opened", true;
+    IncidentUpdated = "incident.updated", true;
+    IncidentMemberAdded = "incident.member_added", true;
+    IncidentShared = "incident.shared", true;
+    IncidentReported = "incident.reported", true;
+    IncidentDeviceAdded = "incident.device_added", false;
+    IncidentRoleAssigned = "incident.role_assigned", true;
+    IncidentRoleRemoved = "incident.role_removed", true;
+    IncidentAlertLinked = "incident.alert_linked", false;
+    IncidentTaskAdded = "incident.task_added", false;
+    IncidentTaskUpdated = "incident.task_updated", false;
+    IncidentEvidenceAdded = "incident.evidence_added", true;
+    IncidentEvidenceDownloaded = "incident.evidence_downloaded", true;
+    IncidentNoted = "incident.noted", false;
+    IncidentReportIssued = "incident.report_issued", true;
+    IndicatorsImported = "indicators.imported", true;
+    IndicatorSourceRemoved = "indicator_source.removed", true;
+    IndicatorAdded = "indicator.added", true;
+    IndicatorRevoked = "indicator.revoked", true;
+    IndicatorExpired = "indicator.expired", true;
 }
 
 impl fmt::Display for Action {

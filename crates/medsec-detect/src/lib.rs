@@ -11,7 +11,10 @@
 //!   from its STIX bundles, and rules' `attack.*` tags resolved to them;
 //! - [`indicators`]: threat-intelligence indicators (addresses, CIDR
 //!   blocks, domains, URLs, hashes, user agents) from STIX 2.1 or CSV,
-//!   matched on every event by [`IndicatorDetector`].
+//!   matched on every event by [`IndicatorDetector`];
+//! - [`webpage`]: members' web pages against their baseline (content
+//!   hash, tag skeleton, external origins, inline scripts, keywords):
+//!   defacement and injected scripts, without IO.
 //!
 //! Everything that detects implements [`Detector`], so that the live
 //! stream, a retro-hunt over stored events and `medsec hunt` over files
@@ -25,6 +28,7 @@ mod fixes;
 pub mod indicators;
 pub mod rules;
 pub mod view;
+pub mod webpage;
 
 pub use engine::{Options, SigmaDetector};
 pub use indicators::{IndicatorDetector, IndicatorSet};

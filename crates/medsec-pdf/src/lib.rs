@@ -13,6 +13,7 @@
 //! the fonts.
 
 mod fonts;
+pub mod report;
 mod view;
 mod world;
 
@@ -29,10 +30,12 @@ use typst_pdf::{PdfOptions, Timestamp};
 
 pub use crate::fonts::Fonts;
 use crate::view::View;
-use crate::world::ChecklistWorld;
+use crate::world::{ChecklistWorld, Template};
 
 /// The Typst template of the form.
 const TEMPLATE: &str = include_str!("checklist.typ");
+/// The Typst template of reports ([`report`]).
+const REPORT_TEMPLATE: &str = include_str!("report.typ");
 
 /// How many compilations a cached Typst result survives unused. Typst
 /// memoises across compilations in process-wide caches; without eviction a
@@ -158,7 +161,7 @@ pub fn render_with(
         "medsec/{}/{}/{}/{}",
         list.catalog, h.product, h.model, h.software_version
     );
-    compile(None, data, fonts, options, today, ident)
+    compile(Template::Checklist, data, fonts, options, today, ident)
 }
 
 fn date((year, month, day): (i32, u8, u8)) -> Result<Datetime, PdfError> {
@@ -168,7 +171,7 @@ fn date((year, month, day): (i32, u8, u8)) -> Result<Datetime, PdfError> {
 /// Compiles the template (the built-in one, or `template` in tests) over
 /// `data` and writes the PDF.
 fn compile(
-    template: Option<&str>,
+    template: Template<'_>,
     data: Vec<u8>,
     fonts: &Fonts,
     options: &Options,

@@ -381,7 +381,7 @@ fn characters_without_a_glyph_are_an_error_unless_allowed() {
 #[test]
 fn template_errors_are_reported_with_their_position() {
     let err = compile(
-        Some("= Title\n#panic(\"broken on purpose\")\n"),
+        Template::Custom("= Title\n#panic(\"broken on purpose\")\n"),
         b"{}".to_vec(),
         fonts(),
         &ko(),
@@ -395,7 +395,7 @@ fn template_errors_are_reported_with_their_position() {
     assert!(message.contains("broken on purpose"), "{message}");
 
     let err = compile(
-        Some("#let = 1"),
+        Template::Custom("#let = 1"),
         b"{}".to_vec(),
         fonts(),
         &ko(),
@@ -412,7 +412,7 @@ fn template_errors_are_reported_with_their_position() {
         "#import \"@preview/x:0.1.0\": *",
     ] {
         let err = compile(
-            Some(template),
+            Template::Custom(template),
             b"{}".to_vec(),
             fonts(),
             &ko(),
@@ -505,4 +505,102 @@ fn long_words_wrap_inside_their_cell() {
         right_edge > 700.0 && right_edge < 841.9 - 30.0,
         "text reaches x = {right_edge}"
     );
+}
+
+fn incident_report(rows: usize) -> report::Report {
+    use report::{Block, Report};
+    Report {
+        kind: "침해사고 보고서".into(),
+        heading: "PACS 서버 랜섬웨어 감염 #[panic] $x$ <b>".into(),
+        subtitle: "INC 0f3a · 제2판".into(),
+        running: "침해사고 보고서 · PACS".into(),
+        facts: vec![
+            ["상태".into(), "대응".into()],
+            ["심각도".into(), "긴급".into()],
+            ["탐지 시각".into(), "2026-11-20 03:12".into()],
+        ],
+        blocks: vec![
+            Block::Text {
+                title: "개요".into(),
+                text: "영상 저장 서버 암호화.\n둘째 줄 // 주석 아님 * _ @ \\".into(),
+                empty: "기재 없음".into(),
+            },
+            Block::Text {
+                title: "교훈".into(),
+                text: "  ".into(),
+                empty: "기재 없음".into(),
+            },
+            Block::Table {
+                title: "타임라인".into(),
+                columns: vec!["시각".into(), "기관".into(), "내용".into()],
+                widths: vec![2, 2, 5],
+                rows: (0..rows)
+                    .map(|i| {
+                        vec![
+                            format!("2026-11-20 03:{:02}", i % 60),
+                            "의료ISAC".into(),
+                            format!("항목 {i} sha256 {}", "ab".repeat(32)),
+                        ]
+                    })
+                    .collect(),
+                empty: "기록 없음".into(),
+            },
+            Block::Table {
+                title: "증거".into(),
+                columns: vec!["파일".into(), "SHA-256".into()],
+                widths: vec![1, 2],
+                rows: Vec::new(),
+                empty: "증거 없음".into(),
+            },
+        ],
+        author: Some("의료ISAC".into()),
+        colophon: "medsec 으로 작성".into(),
+    }
+}
+
+#[test]
+fn a_report_lays_out_its_facts_sections_and_tables() {
+    let options = Options {
+        generated: Some((2026, 11, 26)),
+        ..ko()
+    };
+    let out = report::render(&incident_report(3), fonts(), &options, "medsec/incident/x").unwrap();
+    assert!(out.pdf.starts_with(b"%PDF-"));
+    assert_eq!(out.pages, 1);
+    // Deterministic: the same report gives the same bytes.
+    let again =
+        report::render(&incident_report(3), fonts(), &options, "medsec/incident/x").unwrap();
+    assert_eq!(out.pdf, again.pdf);
+    if let Some(text) = text_of(&out.pdf, false) {
+        for expect in [
+            "침해사고 보고서",
+            "PACS 서버 랜섬웨어 감염 #[panic] $x$ <b>",
+            "상태",
+            "긴급",
+            "둘째 줄 // 주석 아님 * _ @ \\",
+            "기재 없음",
+            "항목 2",
+            "증거 없음",
+            "medsec 으로 작성",
+        ] {
+            assert!(text.contains(expect), "{expect:?} missing in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn a_long_report_table_spans_pages_and_bad_tables_are_refused() {
+    let out = report::render(&incident_report(400), fonts(), &ko(), "t").unwrap();
+    assert!(out.pages > 3, "{} pages", out.pages);
+    if let Some(text) = text_of(&out.pdf, false) {
+        assert!(text.contains("항목 399"));
+        // The running line on later pages.
+        assert!(text.matches("침해사고 보고서 · PACS").count() >= 3);
+    }
+    let mut bad = incident_report(1);
+    if let Some(report::Block::Table { rows, .. }) = bad.blocks.get_mut(2) {
+        rows.push(vec!["only one cell".into()]);
+    }
+    let err = report::render(&bad, fonts(), &ko(), "t").unwrap_err();
+    assert!(err.to_string().contains("타임라인"), "{err}");
 }

@@ -14,8 +14,10 @@ use typst::{Library, LibraryExt, World};
 
 use crate::fonts::Fonts;
 
-/// The template's path in the virtual project.
+/// The checklist template's path in the virtual project.
 pub(crate) const MAIN_PATH: &str = "/checklist.typ";
+/// The report template's path.
+pub(crate) const REPORT_PATH: &str = "/report.typ";
 /// The data file's path; the template reads it with `json("data.json")`.
 pub(crate) const DATA_PATH: &str = "/data.json";
 
@@ -24,26 +26,36 @@ pub(crate) const DATA_PATH: &str = "/data.json";
 static LIBRARY: LazyLock<LazyHash<Library>> =
     LazyLock::new(|| LazyHash::new(<Library as LibraryExt>::default()));
 
-/// The two file ids, interned once. Typst interns file ids for the life of
-/// the process (at most 2^16), so a server must not make new ones per
-/// render.
-static IDS: LazyLock<Option<(FileId, FileId)>> = LazyLock::new(|| {
+/// The file ids (checklist, report, data), interned once. Typst interns
+/// file ids for the life of the process (at most 2^16), so a server must
+/// not make new ones per render.
+static IDS: LazyLock<Option<(FileId, FileId, FileId)>> = LazyLock::new(|| {
     let id = |p: &str| {
         VirtualPath::new(p)
             .ok()
             .map(|v| RootedPath::new(VirtualRoot::Project, v).intern())
     };
-    Some((id(MAIN_PATH)?, id(DATA_PATH)?))
+    Some((id(MAIN_PATH)?, id(REPORT_PATH)?, id(DATA_PATH)?))
 });
 
-/// The template, parsed once.
-static TEMPLATE: LazyLock<Option<Source>> = LazyLock::new(|| {
-    let (main, _) = (*IDS)?;
+/// The built-in templates, parsed once.
+static CHECKLIST: LazyLock<Option<Source>> = LazyLock::new(|| {
+    let (main, _, _) = (*IDS)?;
     Some(Source::new(main, crate::TEMPLATE.to_owned()))
 });
+static REPORT: LazyLock<Option<Source>> = LazyLock::new(|| {
+    let (_, report, _) = (*IDS)?;
+    Some(Source::new(report, crate::REPORT_TEMPLATE.to_owned()))
+});
 
-pub(crate) fn ids() -> Option<(FileId, FileId)> {
-    *IDS
+/// Which template a world compiles.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Template<'t> {
+    Checklist,
+    Report,
+    /// A template text in the checklist's place (tests).
+    #[cfg_attr(not(test), expect(dead_code))]
+    Custom(&'t str),
 }
 
 pub(crate) struct ChecklistWorld<'a> {
@@ -55,17 +67,17 @@ pub(crate) struct ChecklistWorld<'a> {
 }
 
 impl<'a> ChecklistWorld<'a> {
-    /// A world for the built-in template, or for `template` (tests).
     pub(crate) fn new(
         fonts: &'a Fonts,
-        template: Option<&str>,
+        template: Template<'_>,
         data: Vec<u8>,
         today: Option<Datetime>,
     ) -> Option<ChecklistWorld<'a>> {
-        let (main_id, data_id) = ids()?;
+        let (main_id, _, data_id) = (*IDS)?;
         let main = match template {
-            None => TEMPLATE.clone()?,
-            Some(text) => Source::new(main_id, text.to_owned()),
+            Template::Checklist => CHECKLIST.clone()?,
+            Template::Report => REPORT.clone()?,
+            Template::Custom(text) => Source::new(main_id, text.to_owned()),
         };
         Some(ChecklistWorld {
             fonts,

@@ -53,6 +53,9 @@ pub struct AlertView {
     pub member_name: String,
     pub assignee_name: Option<String>,
     pub attack_ids: Vec<String>,
+    /// The techniques with their names, matrices and tactics from the
+    /// imported ATT&CK ([`name_attack`]); ids only without it.
+    pub attack: Vec<crate::attack::TechniqueName>,
     pub tag_list: Vec<String>,
     /// Seconds from creation to acknowledgement (or until now) beyond the
     /// severity's target; 0 within it.
@@ -112,9 +115,21 @@ fn view(
             .unwrap_or_else(|| a.member_id.clone()),
         assignee_name: a.assignee_id.as_ref().and_then(|u| users.get(u).cloned()),
         attack_ids: serde_json::from_str(&a.attack).unwrap_or_default(),
+        attack: Vec::new(),
         tag_list: serde_json::from_str(&a.tags).unwrap_or_default(),
         overdue_secs: overdue,
         alert: a,
+    }
+}
+
+/// Names the alerts' ATT&CK techniques from `matrix` (the server's cached
+/// one, [`crate::attack::AttackCache`]).
+pub fn name_attack<'a>(
+    views: impl IntoIterator<Item = &'a mut AlertView>,
+    matrix: &medsec_detect::attack::Matrix,
+) {
+    for v in views {
+        v.attack = crate::attack::name_techniques(matrix, &v.attack_ids);
     }
 }
 

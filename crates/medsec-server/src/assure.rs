@@ -924,7 +924,7 @@ static FONTS: std::sync::OnceLock<std::result::Result<medsec_pdf::Fonts, String>
 
 /// The Korean fonts for PDFs, loaded once (`MEDSEC_PDF_FONT` names a font
 /// file to use instead of the system's Noto CJK).
-fn fonts() -> Result<medsec_pdf::Fonts> {
+pub(crate) fn fonts() -> Result<medsec_pdf::Fonts> {
     FONTS
         .get_or_init(|| {
             let found = match std::env::var_os("MEDSEC_PDF_FONT") {

@@ -14,6 +14,14 @@
 //!
 //! The thread is CPU-bound and has its own core's worth of work; database
 //! calls go through the server's tokio runtime.
+//!
+//! Indicators from the database ([`crate::indicators::Live`]) are matched
+//! by an `IndicatorDetector` whose set a background task rebuilds when
+//! the indicators change; the thread swaps the new set in between two
+//! batches. Matching holds no state, so a swap does not touch the
+//! checkpoint: the events of a slice are evaluated with the set in
+//! service when they are read, and after a crash with the set in the
+//! database at the restart.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use medsec_core::Timestamp;
 use medsec_core::audit::{Action, Outcome};
+use medsec_detect::indicators::IndicatorDetector;
 use medsec_detect::{Detector, Hit, HitKind, SigmaDetector};
 use medsec_events::{EventStore, FeedItem, FeedPosition};
 use medsec_logs::Event;
@@ -63,12 +72,20 @@ pub struct Status {
     pub stop: AtomicBool,
     /// The worker has opened the feed (and recorded its start).
     pub started: AtomicBool,
+    /// The indicators from the database, when detection matches them.
+    pub indicators: std::sync::OnceLock<Arc<crate::indicators::Live>>,
+    /// Set with `stop`, for the indicators' reload task.
+    stop_reload: Arc<AtomicBool>,
 }
 
 impl Status {
     /// Asks the worker to write its checkpoint and end.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Release);
+        self.stop_reload.store(true, Ordering::Release);
+        if let Some(live) = self.indicators.get() {
+            live.nudge();
+        }
     }
 }
 
@@ -153,6 +170,21 @@ pub fn spawn(
     extra: Vec<Box<dyn Detector + Send>>,
     rt: tokio::runtime::Handle,
 ) -> std::io::Result<(Arc<Status>, std::thread::JoinHandle<()>)> {
+    spawn_with(store, events, rules, extra, None, rt)
+}
+
+/// [`spawn`], matching also the indicators of the database: `indicators`
+/// is the set loaded at start ([`crate::indicators::Live::load`]), which
+/// a task on `rt` reloads every [`crate::indicators::RELOAD_EVERY`] when
+/// the database's indicators changed.
+pub fn spawn_with(
+    store: Store,
+    events: Arc<EventStore>,
+    rules: Rules,
+    extra: Vec<Box<dyn Detector + Send>>,
+    indicators: Option<Arc<crate::indicators::Live>>,
+    rt: tokio::runtime::Handle,
+) -> std::io::Result<(Arc<Status>, std::thread::JoinHandle<()>)> {
     let status = Arc::new(Status {
         detection_rules: rules.set.rules.len(),
         correlation_rules: rules.set.correlations.len(),
@@ -160,6 +192,16 @@ pub fn spawn(
         rule_failures: rules.set.failures.len(),
         rules_digest: rules.digest.clone(),
         ..Status::default()
+    });
+    let indicators = indicators.map(|live| {
+        let _ = status.indicators.set(live.clone());
+        rt.spawn(live.clone().reload_loop(
+            store.clone(),
+            crate::indicators::RELOAD_EVERY,
+            status.stop_reload.clone(),
+        ));
+        let detector = IndicatorDetector::new(live.set(), false);
+        (live, detector)
     });
     let s = status.clone();
     let handle = std::thread::Builder::new()
@@ -170,6 +212,7 @@ pub fn spawn(
                 events,
                 rules,
                 extra,
+                indicators,
                 status: s,
                 rt,
             };
@@ -198,6 +241,8 @@ struct Worker {
     events: Arc<EventStore>,
     rules: Rules,
     extra: Vec<Box<dyn Detector + Send>>,
+    /// The database's indicators and the detector over the set in service.
+    indicators: Option<(Arc<crate::indicators::Live>, IndicatorDetector)>,
     status: Arc<Status>,
     rt: tokio::runtime::Handle,
 }
@@ -278,12 +323,22 @@ impl Worker {
                 feed.next(wait).map_err(|e| e.to_string())?
             };
             let idle = item.is_none();
+            // A set rebuilt since the last batch goes into service now,
+            // between two batches.
+            if let Some((live, detector)) = &mut self.indicators
+                && let Some(set) = live.take_fresh()
+            {
+                *detector = IndicatorDetector::new(set, false);
+            }
             match item {
                 Some(FeedItem::Batch { events, position }) => {
                     for ev in &events {
                         hits.clear();
                         sigma.detect(ev, &mut hits);
                         for d in &mut self.extra {
+                            d.detect(ev, &mut hits);
+                        }
+                        if let Some((_, d)) = &mut self.indicators {
                             d.detect(ev, &mut hits);
                         }
                         for h in hits.drain(..) {
@@ -480,6 +535,12 @@ pub struct Report {
     /// newest evaluated event was received.
     pub newest_received_secs_ago: Option<f64>,
     pub last_error: Option<String>,
+    /// Indicators from the database in service, and the generation of
+    /// the database they were built from (`None`: not matched here).
+    pub indicators: Option<usize>,
+    pub indicators_generation: Option<i64>,
+    /// Seconds the last build of the indicator index took.
+    pub indicators_build_secs: Option<f64>,
 }
 
 /// The report of live detection on this node and in the database.
@@ -512,6 +573,18 @@ pub async fn report(state: &crate::AppState) -> crate::error::Result<Report> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        if let Some(live) = s.indicators.get() {
+            r.indicators = Some(live.indicators.load(Ordering::Relaxed));
+            r.indicators_generation = Some(live.generation.load(Ordering::Relaxed));
+            r.indicators_build_secs = Some(live.build_ms.load(Ordering::Relaxed) as f64 / 1000.0);
+            if r.last_error.is_none() {
+                r.last_error = live
+                    .last_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone();
+            }
+        }
     }
     Ok(r)
 }

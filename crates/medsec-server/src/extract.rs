@@ -379,6 +379,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
+/// Two ids in the path (an incident and one of its tasks). A malformed id
+/// is simply not found.
+pub struct IdPair(pub String, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let axum::extract::Path((a, b)) =
+            axum::extract::Path::<(String, String)>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| Error::NotFound)?;
+        let ok = |id: &str| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if ok(&a) && ok(&b) {
+            Ok(IdPair(a, b))
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+}
+
 /// The base URL of links this server hands out (activation links), from
 /// the request's `Host` header, reduced to characters a host may have.
 pub fn base_url(parts: &Parts) -> String {

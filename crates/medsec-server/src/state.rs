@@ -32,6 +32,10 @@ pub struct ServerConfig {
     /// CA certificates (PEM) webhook endpoints are checked against;
     /// `None` = the system bundle.
     pub webhook_ca: Option<PathBuf>,
+    /// Whether web page monitors may reach private, loopback and
+    /// link-local addresses (off: a monitor cannot probe the ISAC's own
+    /// network).
+    pub webmon_allow_private: bool,
 }
 
 impl ServerConfig {
@@ -44,6 +48,7 @@ impl ServerConfig {
             hashing_concurrency: cpus,
             hashing_queue: 64,
             webhook_ca: None,
+            webmon_allow_private: false,
         }
     }
 }
@@ -69,6 +74,9 @@ pub struct Inner {
     pub watch: std::sync::OnceLock<crate::watch::Watch>,
     /// The sector crisis level in force, cached for every page's banner.
     pub crisis: crate::crisis::Cache,
+    /// MITRE ATT&CK from the stored feed records, for alerts' technique
+    /// names; rebuilt after a feed import.
+    pub attack: crate::attack::AttackCache,
     policy: RwLock<(Instant, Arc<SecurityPolicy>)>,
     hashing: Semaphore,
     hashing_waiting: AtomicUsize,
@@ -104,6 +112,7 @@ impl AppState {
             webhook_tls,
             watch: std::sync::OnceLock::new(),
             crisis: crate::crisis::Cache::default(),
+            attack: crate::attack::AttackCache::default(),
             hashing: Semaphore::new(config.hashing_concurrency.max(1)),
             hashing_waiting: AtomicUsize::new(0),
             store,

@@ -60,11 +60,6 @@ pub struct ImportProgress<'a> {
     pub records: u64,
 }
 
-/// Why an ATT&CK bundle was not imported by a database that cannot store
-/// its records.
-pub const ATTACK_NOT_STORABLE: &str =
-    "an ATT&CK bundle, which this database cannot store yet (feed_records.kind has no `attack`)";
-
 /// Reads every feed file under `path` and stores its records. A file is
 /// stored whole or not at all; one bad file does not stop the others.
 pub async fn import_feeds(
@@ -102,24 +97,6 @@ pub async fn import_feeds(
         touched: Vec::new(),
         seconds: 0.0,
     };
-    // ATT&CK records need a schema whose `feed_records.kind` takes
-    // `attack`; until a migration adds it, the bundles are passed over
-    // (as before they were recognised), not failed.
-    let (files, attack_skipped): (Vec<FeedFile>, Vec<FeedFile>) =
-        if files.iter().any(|f| f.format.kind() == Kind::Attack)
-            && !store.feed_kind_storable(Kind::Attack.as_str()).await?
-        {
-            files
-                .into_iter()
-                .partition(|f| f.format.kind() != Kind::Attack)
-        } else {
-            (files, Vec::new())
-        };
-    for f in attack_skipped {
-        summary
-            .skipped
-            .push((f.path.display().to_string(), ATTACK_NOT_STORABLE));
-    }
     let total = files.len();
     for (i, file) in files.into_iter().enumerate() {
         progress(ImportProgress {

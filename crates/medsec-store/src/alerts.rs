@@ -265,7 +265,23 @@ impl Store {
         hits: &[NewHit],
         checkpoint: &Checkpoint,
     ) -> Result<Recorded> {
-        let now = checkpoint.at.0;
+        self.record(hits, Some(checkpoint), checkpoint.at).await
+    }
+
+    /// Records hits found outside the event stream (a webshell scan, a
+    /// changed web page) as alerts, grouped, suppressed and notified as
+    /// [`Store::record_detections`] does, in one transaction.
+    pub async fn record_hits(&self, hits: &[NewHit], at: Timestamp) -> Result<Recorded> {
+        self.record(hits, None, at).await
+    }
+
+    async fn record(
+        &self,
+        hits: &[NewHit],
+        checkpoint: Option<&Checkpoint>,
+        at: Timestamp,
+    ) -> Result<Recorded> {
+        let now = at.0;
         let mut out = Recorded::default();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
@@ -384,10 +400,12 @@ impl Store {
                 }
             }
             let hit_count = (hits.len() - out.suppressed) as i64;
+            if let Some(checkpoint) = checkpoint {
             sqlx::query("INSERT INTO detection_state (id, position, correlation_state, rules_digest, events, hits, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET position = excluded.position, correlation_state = excluded.correlation_state, rules_digest = excluded.rules_digest, events = detection_state.events + excluded.events, hits = detection_state.hits + excluded.hits, updated_at = excluded.updated_at")
                 .bind(&checkpoint.id).bind(&checkpoint.position).bind(&checkpoint.correlation_state)
                 .bind(&checkpoint.rules_digest).bind(checkpoint.events).bind(hit_count).bind(now)
                 .execute(&mut *tx).await.map_err(db("save detection state"))?;
+            }
             tx.commit().await.map_err(db("commit detections"))?;
         });
         Ok(out)

@@ -285,27 +285,6 @@ impl Store {
         })
     }
 
-    /// Whether the schema takes records of `kind`: `feed_records.kind` is
-    /// a checked list that a migration must widen for a new feed (`attack`
-    /// is not in it yet). Tried by inserting a row in a transaction that
-    /// is rolled back, so a database migrated later answers yes without a
-    /// change here.
-    pub async fn feed_kind_storable(&self, kind: &str) -> Result<bool> {
-        on!(self, pool => {
-            let mut tx = pool.begin_write().await?;
-            let tried = sqlx::query("INSERT INTO feed_records (kind, id, modified, sha256, body, origin, import_id, first_seen, updated_at) VALUES ($1, '', '', '', '', '', '', 0, 0) ON CONFLICT (kind, id) DO NOTHING")
-                .bind(kind)
-                .execute(&mut *tx)
-                .await;
-            tx.rollback().await.map_err(db("try a feed kind"))?;
-            match tried {
-                Ok(_) => Ok(true),
-                Err(sqlx::Error::Database(e)) if e.is_check_violation() => Ok(false),
-                Err(e) => Err(db("try a feed kind")(e)),
-            }
-        })
-    }
-
     /// One stored record.
     pub async fn feed_record(&self, kind: &str, id: &str) -> Result<Option<FeedRecordRow>> {
         on!(self, pool => sqlx::query_as("SELECT kind, id, modified, body, origin, updated_at FROM feed_records WHERE kind = $1 AND id = $2")

@@ -19,6 +19,8 @@ mod audit;
 pub mod backup;
 pub mod crisis;
 pub mod feeds;
+pub mod incidents;
+pub mod indicators;
 pub mod inventory;
 mod migrate;
 mod model;
@@ -32,6 +34,8 @@ mod tokens;
 mod users;
 pub mod vex;
 pub mod watch;
+pub mod webmon;
+pub mod webshell;
 
 pub use audit::{AuditEntry, AuditFilter};
 pub use model::*;

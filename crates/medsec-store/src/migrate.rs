@@ -99,6 +99,30 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0014_attack_feed.sql"),
         postgres: include_str!("../migrations/postgres/0014_attack_feed.sql"),
     },
+    Migration {
+        version: 15,
+        description: "watch: incidents (roles, timeline, affected members and devices, evidence, tasks, sharing)",
+        sqlite: include_str!("../migrations/sqlite/0015_incidents.sql"),
+        postgres: include_str!("../migrations/postgres/0015_incidents.sql"),
+    },
+    Migration {
+        version: 16,
+        description: "watch: webshell scans of uploaded web-root files (YARA)",
+        sqlite: include_str!("../migrations/sqlite/0016_webshell_scans.sql"),
+        postgres: include_str!("../migrations/postgres/0016_webshell_scans.sql"),
+    },
+    Migration {
+        version: 17,
+        description: "watch: web page monitoring against a baseline (defacement, injected scripts)",
+        sqlite: include_str!("../migrations/sqlite/0017_web_monitors.sql"),
+        postgres: include_str!("../migrations/postgres/0017_web_monitors.sql"),
+    },
+    Migration {
+        version: 18,
+        description: "watch: threat-intelligence indicators kept in the database",
+        sqlite: include_str!("../migrations/sqlite/0018_indicators.sql"),
+        postgres: include_str!("../migrations/postgres/0018_indicators.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -48,7 +48,7 @@ pub struct StatusArgs {
     json: bool,
 }
 
-async fn open(store: &StoreArgs) -> Result<(Store, By)> {
+pub(crate) async fn open(store: &StoreArgs) -> Result<(Store, By)> {
     let config = Config::resolve_store(store)?;
     let store = crate::open_store(&config).await?;
     let isac = store

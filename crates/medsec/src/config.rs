@@ -49,6 +49,7 @@ struct FileConfig {
     rules: Option<Vec<PathBuf>>,
     rule_pipelines: Option<Vec<PathBuf>>,
     indicators: Option<Vec<PathBuf>>,
+    webmon_allow_private: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -85,6 +86,9 @@ pub struct Config {
     pub rule_pipelines: Vec<PathBuf>,
     /// Indicator files (STIX 2.1 or CSV) live detection matches.
     pub indicators: Vec<PathBuf>,
+    /// Whether web page monitors may reach private, loopback and
+    /// link-local addresses.
+    pub webmon_allow_private: bool,
 }
 
 /// What a node does with logs.
@@ -217,6 +221,8 @@ impl Config {
             args.indicators.clone()
         };
         Ok(Config {
+            webmon_allow_private: args.webmon_allow_private
+                || file.webmon_allow_private.unwrap_or(false),
             indicators,
             rules,
             rule_pipelines,
@@ -262,6 +268,7 @@ impl Config {
             rules: Vec::new(),
             rule_pipelines: Vec::new(),
             indicators: Vec::new(),
+            webmon_allow_private: false,
         };
         Config::resolve(&args)
     }

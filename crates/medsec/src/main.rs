@@ -14,10 +14,14 @@ mod crisis;
 mod detect;
 mod device;
 mod generate;
+mod incidents;
+mod indicators;
 mod logs;
 mod postmarket;
 mod progress;
 mod sustain;
+mod webmon;
+mod webshell;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -105,15 +109,30 @@ enum Command {
     /// Alerts of live detection (ISAC): the queue and detection's state.
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),
+    /// Incidents (ISAC): list, show one, write its report as PDF.
+    #[command(subcommand)]
+    Incidents(incidents::IncidentsCommand),
     /// The sector crisis level (ISAC): show it with members' progress, set it.
     #[command(subcommand)]
     Crisis(crisis::CrisisCommand),
+    /// Threat-intelligence indicators (ISAC): import STIX 2.1 and CSV
+    /// files as sources, list, search, remove.
+    #[command(subcommand)]
+    Indicators(indicators::IndicatorsCommand),
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Sigma(detect::SigmaCommand),
     /// Run Sigma rules over log files and print the hits as NDJSON
     /// (offline, no server or database).
     Hunt(detect::HuntArgs),
+    /// Web page monitoring: check a page offline against a baseline; the
+    /// members' monitors (ISAC).
+    #[command(subcommand)]
+    Webmon(webmon::WebmonCommand),
+    /// Webshells: scan web-root files with YARA rules (offline), or send
+    /// a member's web root to the ISAC (agent).
+    #[command(subcommand)]
+    Webshell(webshell::WebshellCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -210,7 +229,9 @@ pub struct ServeArgs {
     /// Threat-intelligence indicators (STIX 2.1 bundles or CSV files,
     /// repeatable) live detection matches on every stored event: IPs,
     /// networks, domains, URLs, hashes, user agents, each until it
-    /// expires.
+    /// expires. Each file is imported at start as the source named after
+    /// it (again only when it changed), next to the sources imported with
+    /// `medsec indicators import` or on the indicators page.
     #[arg(
         long = "indicators",
         env = "MEDSEC_INDICATORS",
@@ -218,6 +239,11 @@ pub struct ServeArgs {
         value_name = "FILE"
     )]
     pub indicators: Vec<PathBuf>,
+    /// Let web page monitors reach private, loopback and link-local
+    /// addresses (an intranet portal); off, a monitor cannot be pointed at
+    /// the ISAC's own network.
+    #[arg(long, env = "MEDSEC_WEBMON_ALLOW_PRIVATE")]
+    pub webmon_allow_private: bool,
 }
 
 #[derive(Args)]
@@ -317,9 +343,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Webhook(cmd) => postmarket::run_webhook(cmd).await,
         Command::Logs(cmd) => logs::run(cmd).await,
         Command::Crisis(cmd) => crisis::run(cmd).await,
+        Command::Indicators(cmd) => indicators::run(cmd).await,
         Command::Alerts(cmd) => alerts::run(cmd).await,
+        Command::Incidents(cmd) => incidents::run(cmd).await,
         Command::Sigma(cmd) => detect::run_sigma(cmd),
         Command::Hunt(args) => detect::hunt(args),
+        Command::Webmon(cmd) => webmon::run(cmd).await,
+        Command::Webshell(cmd) => webshell::run(cmd).await,
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);
@@ -371,6 +401,7 @@ pub(crate) async fn app_state(config: &Config, store: Store) -> Result<AppState>
     sc.body_limit = config.body_limit;
     sc.display_offset_minutes = config.display_offset_minutes;
     sc.webhook_ca = config.webhook_ca.clone();
+    sc.webmon_allow_private = config.webmon_allow_private;
     AppState::new(store, Arc::new(SystemClock), sc)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))
@@ -434,12 +465,14 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 
     let app = medsec_server::build(state.clone());
     let sweeper = medsec_server::spawn_sweeper(state.clone());
-    let webhooks = medsec_server::webhook::spawn_sender(state);
+    let webhooks = medsec_server::webhook::spawn_sender(state.clone());
+    let webmon = medsec_server::webmon::spawn_scheduler(state);
     medsec_server::serve(app.router, listener, tls.config, shutdown)
         .await
         .context("serving HTTPS")?;
     sweeper.abort();
     webhooks.abort();
+    webmon.abort();
     for task in watch_tasks {
         task.abort();
     }
@@ -490,9 +523,12 @@ async fn start_watch(
     };
     // Live detection starts before the receivers, so that it sees every
     // event they store.
+    // Indicators in the database start detection as rules do (their
+    // files are imported as sources first).
+    let stored_indicators = !state.store.indicator_sources().await?.is_empty();
     let detection = match (
         &events,
-        config.rules.is_empty() && config.indicators.is_empty(),
+        config.rules.is_empty() && config.indicators.is_empty() && !stored_indicators,
     ) {
         (Some(events), false) => Some(start_detection(config, state, events.clone()).await?),
         (Some(events), true) => {
@@ -578,20 +614,19 @@ async fn start_detection(
         failed = rules.set.failures.len(),
         "live detection: rules loaded"
     );
-    let mut extra: Vec<Box<dyn medsec_detect::Detector + Send>> = Vec::new();
-    if !config.indicators.is_empty() {
-        let files = config.indicators.clone();
-        let set = tokio::task::spawn_blocking(move || load_indicators(&files)).await??;
-        extra.push(Box::new(medsec_detect::indicators::IndicatorDetector::new(
-            Arc::new(set),
-            false,
-        )));
-    }
-    let (status, _thread) = medsec_server::detection::spawn(
+    // Indicator files are imported as sources named after the files
+    // (again only when changed); every indicator of the database is then
+    // matched and reloaded when it changes.
+    import_indicator_files(state, &config.indicators).await?;
+    let live = medsec_server::indicators::Live::load(&state.store)
+        .await
+        .context("loading the indicators for live detection")?;
+    let (status, _thread) = medsec_server::detection::spawn_with(
         state.store.clone(),
         events,
         rules,
-        extra,
+        Vec::new(),
+        Some(live),
         tokio::runtime::Handle::current(),
     )
     .context("starting live detection")?;
@@ -608,25 +643,49 @@ async fn start_detection(
     Ok(status)
 }
 
-/// Reads indicator files (STIX or CSV, each file's name as the source)
-/// into one set; what a file holds that cannot be matched is logged.
-fn load_indicators(files: &[PathBuf]) -> Result<medsec_detect::indicators::IndicatorSet> {
-    let mut all = Vec::new();
+/// Imports `serve --indicators` files (STIX or CSV) as the sources named
+/// after the files (their stems), as the ISAC and audited as `serve`; a
+/// file whose source already holds exactly its bytes is left alone, so a
+/// restart changes nothing and analysts' revocations stay. What a file
+/// holds that cannot be matched is logged (and kept with the source).
+async fn import_indicator_files(state: &AppState, files: &[PathBuf]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let isac = state
+        .store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .find(|o| o.kind == medsec_core::OrgKind::Isac && o.enabled)
+        .context("--indicators needs the ISAC organisation, whose indicators they become")?;
+    let by = medsec_server::assure::By {
+        org_id: isac.id,
+        org_kind: isac.kind,
+        user_id: None,
+        name: "serve".into(),
+        source: "serve".into(),
+    };
     for f in files {
         let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
         let source = f
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let parsed = medsec_detect::indicators::read(&bytes, &source)
-            .with_context(|| format!("indicators in {}", f.display()))?;
-        for s in &parsed.skipped {
-            tracing::warn!(file = %f.display(), "indicator not matched: {s}");
+        match medsec_server::indicators::import_file_at_start(&state.store, &by, &source, bytes)
+            .await
+            .map_err(device::report)
+            .with_context(|| format!("indicators in {}", f.display()))?
+        {
+            Some(r) => {
+                tracing::info!(file = %f.display(), source = %source, indicators = r.indicators, replaced = r.replaced, skipped = r.skipped, "indicators imported")
+            }
+            None => {
+                tracing::info!(file = %f.display(), source = %source, "indicators unchanged since the last import")
+            }
         }
-        tracing::info!(file = %f.display(), indicators = parsed.indicators.len(), skipped = parsed.skipped.len(), "indicators loaded");
-        all.extend(parsed.indicators);
     }
-    Ok(medsec_detect::indicators::IndicatorSet::build(all))
+    Ok(())
 }
 
 /// Opens the event store in DATA_DIR/events, replaying its write-ahead

@@ -73,7 +73,9 @@ fn to_value(v: &impl serde::Serialize) -> Result<Value> {
 }
 
 /// The alert queue: open alerts by default, newest activity first; the
-/// ISAC sees every member's, a hospital its own.
+/// ISAC sees every member's, a hospital its own. Each alert's ATT&CK
+/// techniques come with their names, matrix and tactics (`attack`) when
+/// ATT&CK is imported (`medsec feeds import`), else as ids only.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", security(("bearer" = [])), params(svc::QueueParams),
     responses((status = 200, description = "OK", content_type = "application/json"), (status = 403, description = "Not the ISAC or a hospital", body = ErrorBody), (status = 422, description = "Invalid filter", body = ErrorBody)))]
 async fn list_alerts(
@@ -82,7 +84,9 @@ async fn list_alerts(
     Query(q): Query<svc::QueueParams>,
 ) -> Result<Json<Value>> {
     let by = as_member(&state, &actor, Permission::Read).await?;
-    Ok(Json(to_value(&svc::queue(&state.store, &by, &q).await?)?))
+    let mut queue = svc::queue(&state.store, &by, &q).await?;
+    svc::name_attack(&mut queue.alerts, &*state.attack.get(&state.store).await);
+    Ok(Json(to_value(&queue)?))
 }
 
 /// An alert with its first hits (and their events) and its activity.
@@ -95,7 +99,9 @@ async fn get_alert(
     Id(id): Id,
 ) -> Result<Json<Value>> {
     let by = as_member(&state, &actor, Permission::Read).await?;
-    Ok(Json(to_value(&svc::alert(&state.store, &by, &id).await?)?))
+    let mut detail = svc::alert(&state.store, &by, &id).await?;
+    svc::name_attack([&mut detail.alert], &*state.attack.get(&state.store).await);
+    Ok(Json(to_value(&detail)?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -6,9 +6,13 @@
 mod alerts;
 mod assure;
 mod crisis;
+mod incidents;
+mod indicators;
 pub mod sustain;
 mod types;
 mod watch;
+mod webmon;
+mod webshell;
 
 use axum::Json;
 use axum::extract::State;
@@ -36,6 +40,10 @@ pub fn routes(r: Routes) -> Routes {
     let r = watch::routes(r);
     let r = alerts::routes(r);
     let r = crisis::routes(r);
+    let r = incidents::routes(r);
+    let r = indicators::routes(r);
+    let r = webmon::routes(r);
+    let r = webshell::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -205,6 +213,10 @@ async fn openapi_json() -> Response {
     doc.merge(watch::WatchDoc::openapi());
     doc.merge(alerts::AlertsDoc::openapi());
     doc.merge(crisis::CrisisDoc::openapi());
+    doc.merge(incidents::IncidentsDoc::openapi());
+    doc.merge(indicators::IndicatorsDoc::openapi());
+    doc.merge(webmon::WebMonitorsDoc::openapi());
+    doc.merge(webshell::WebshellDoc::openapi());
     match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();

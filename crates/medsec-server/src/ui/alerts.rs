@@ -86,8 +86,45 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
+/// A technique of an alert as a page shows it: the id, and with ATT&CK
+/// imported its name, matrix and tactics.
+struct AttackLine {
+    id: String,
+    name: String,
+    /// `Enterprise · Credential Access`, or empty.
+    detail: String,
+    url: String,
+    outdated: bool,
+}
+
+fn attack_lines(page: &Page, a: &AlertView) -> Vec<AttackLine> {
+    a.attack
+        .iter()
+        .map(|t| {
+            let mut detail: Vec<String> = Vec::new();
+            if let Some(d) = &t.domain {
+                detail.push(page.t(&format!("attack-domain-{d}")));
+            }
+            detail.extend(t.tactics.iter().cloned());
+            AttackLine {
+                id: t.id.clone(),
+                name: t.name.clone().unwrap_or_default(),
+                detail: detail.join(" · "),
+                url: t.url.clone().unwrap_or_else(|| {
+                    format!(
+                        "https://attack.mitre.org/techniques/{}/",
+                        t.id.replace('.', "/")
+                    )
+                }),
+                outdated: t.outdated,
+            }
+        })
+        .collect()
+}
+
 struct Line {
     a: AlertView,
+    attack: Vec<AttackLine>,
     first: String,
     last: String,
     overdue: String,
@@ -119,7 +156,8 @@ async fn queue(
     Query(q): Query<QueueParams>,
 ) -> Result<Response> {
     let by = as_member(&state, &actor, Permission::Read).await?;
-    let result = svc::queue(&state.store, &by, &q).await?;
+    let mut result = svc::queue(&state.store, &by, &q).await?;
+    svc::name_attack(&mut result.alerts, &*state.attack.get(&state.store).await);
     let page = page(&state, &parts, &actor, "alerts-title", SECTION_ALERTS).await?;
     let isac = by.org_kind == OrgKind::Isac;
     let members = if isac {
@@ -162,6 +200,7 @@ async fn queue(
         .alerts
         .into_iter()
         .map(|a| Line {
+            attack: attack_lines(&page, &a),
             first: page.time(Timestamp(a.alert.first_seen)),
             last: page.time(Timestamp(a.alert.last_seen)),
             overdue: if a.overdue_secs > 0 {
@@ -213,6 +252,7 @@ struct ActivityLine {
 struct AlertTpl<'a> {
     page: &'a Page,
     a: AlertView,
+    attack: Vec<AttackLine>,
     severity_label: String,
     /// The state, and the resolution of a closed alert.
     state_label: String,
@@ -271,7 +311,8 @@ async fn alert_render(
     errors: Errors,
     comment: String,
 ) -> Result<Response> {
-    let d = svc::alert(&state.store, by, id).await?;
+    let mut d = svc::alert(&state.store, by, id).await?;
+    svc::name_attack([&mut d.alert], &*state.attack.get(&state.store).await);
     let page = page(state, parts, actor, "alert-title", SECTION_ALERTS).await?;
     let page = match done {
         "state" => page.notice("success", "alert-state-saved"),
@@ -348,6 +389,7 @@ async fn alert_render(
         form_status(&errors),
         &page,
         &AlertTpl {
+            attack: attack_lines(&page, &a),
             severity_label: page.t(&format!("severity-{}", a.alert.severity)),
             state_label,
             first: page.time(Timestamp(a.alert.first_seen)),

@@ -9,10 +9,14 @@ mod assure;
 mod auth;
 pub mod catalog;
 mod crisis;
+mod incidents;
+mod indicators;
 mod pages;
 mod sustain;
 mod watch;
 mod watch_config;
+mod webmon;
+mod webshell;
 
 use std::collections::BTreeMap;
 
@@ -43,7 +47,11 @@ pub fn routes(r: Routes) -> Routes {
     let r = watch::routes(r);
     let r = watch_config::routes(r);
     let r = alerts::routes(r);
+    let r = incidents::routes(r);
     let r = crisis::routes(r);
+    let r = webmon::routes(r);
+    let r = webshell::routes(r);
+    let r = indicators::routes(r);
     account::routes(r)
 }
 
@@ -68,6 +76,8 @@ pub struct Nav {
     pub is_hospital: bool,
     /// The ISAC and its member hospitals see the log sources (watch).
     pub sees_watch: bool,
+    /// Only the ISAC sees its threat-intelligence indicators.
+    pub sees_indicators: bool,
     /// Organisation settings (webhooks).
     pub manages_org: bool,
     /// Unread notifications of the organisation.
@@ -215,6 +225,7 @@ pub async fn page(
             sees_reviews: matches!(actor.org.kind, OrgKind::Manufacturer | OrgKind::Regulator),
             is_hospital: actor.org.kind == OrgKind::Hospital,
             sees_watch: matches!(actor.org.kind, OrgKind::Hospital | OrgKind::Isac),
+            sees_indicators: actor.org.kind == OrgKind::Isac,
             manages_org: actor.has(Permission::ManageOrgSettings),
             unread: state
                 .store

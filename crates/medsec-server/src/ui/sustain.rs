@@ -809,6 +809,15 @@ fn notification_text(page: &Page, kind: &str, details: &serde_json::Value) -> St
                 ],
             )
         }
+        "alert.new" => page
+            .lang
+            .ta("notification-alert-new", &[("title", &s("title"))]),
+        medsec_store::incidents::SHARED => page
+            .lang
+            .ta("notification-incident-shared", &[("title", &s("title"))]),
+        medsec_store::incidents::REPORTED => page
+            .lang
+            .ta("notification-incident-reported", &[("title", &s("title"))]),
         other => other.to_owned(),
     }
 }
@@ -842,6 +851,12 @@ async fn notifications(
                 link: n.subject_id.as_ref().map(|id| match actor.org.kind {
                     _ if n.kind == medsec_store::crisis::LEVEL_CHANGED => {
                         "/watch/crisis".to_owned()
+                    }
+                    _ if n.kind == "alert.new" => format!("/watch/alerts/{id}"),
+                    _ if n.kind == medsec_store::incidents::SHARED
+                        || n.kind == medsec_store::incidents::REPORTED =>
+                    {
+                        format!("/watch/incidents/{id}")
                     }
                     OrgKind::Hospital => "/inventory".to_owned(),
                     _ => format!("/releases/{id}"),

@@ -264,6 +264,44 @@ pub async fn alerts_from_live_detection(db: TestDb) {
     assert_eq!(corr[0]["member_id"], seoul_id.as_str());
     assert_eq!(corr[0]["severity"], "critical");
     assert_eq!(corr[0]["kind"], "correlation:event_count");
+    // Without ATT&CK imported an alert's techniques are ids only.
+    assert_eq!(
+        corr[0]["attack"],
+        serde_json::json!([{"id": "T1110", "name": null, "domain": null, "tactics": [], "url": null, "outdated": false}])
+    );
+    // With a (tiny) ATT&CK bundle imported as feed records, the API and
+    // the pages name them; ids the matrix does not know stay ids.
+    let bundles = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../medsec-detect/tests/fixtures/attack");
+    medsec_server::sustain::import_feeds(&app.state.store, &bundles, "test", "test", &mut |_| {})
+        .await
+        .unwrap();
+    let named = root.get("/api/v1/alerts").await.json();
+    let corr_named = find(&named, "7e6d2c1b-3a4f-4b5c-9d8e-1f2a3b4c5d6e");
+    assert_eq!(corr_named[0]["attack"][0]["name"], "Brute Force", "{named}");
+    assert_eq!(corr_named[0]["attack"][0]["domain"], "enterprise");
+    assert_eq!(
+        corr_named[0]["attack"][0]["tactics"],
+        serde_json::json!(["Credential Access"])
+    );
+    let det_named = find(&named, "5b3a0c52-9a62-4f59-9d4b-0b8f2f7f6a01");
+    assert_eq!(det_named[0]["attack"][0]["id"], "T1190");
+    assert!(det_named[0]["attack"][0]["name"].is_null());
+    let corr_id = corr[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        root.get(&format!("/api/v1/alerts/{corr_id}")).await.json()["alert"]["attack"][0]["name"],
+        "Brute Force"
+    );
+    let mut analyst_web = app.browser();
+    analyst_web.login("analyst", "Triage-Word-9876").await;
+    let page = analyst_web.get("/watch/alerts").await;
+    assert!(
+        page.body.contains("Brute Force") && page.body.contains("Credential Access"),
+        "{}",
+        page.body
+    );
+    let page = analyst_web.get(&format!("/watch/alerts/{corr_id}")).await;
+    assert!(page.body.contains("Brute Force"), "{}", page.body);
     // Busan's event came from the indicator's address.
     let ioc: Vec<&serde_json::Value> = all["alerts"]
         .as_array()

@@ -104,7 +104,7 @@ pub(crate) async fn menu(w: &Web, path: &str, label_id: &str) -> Outcome {
     Ok(())
 }
 
-async fn logout(w: &Web) -> Outcome {
+pub(crate) async fn logout(w: &Web) -> Outcome {
     w.click("header form[action='/logout'] button[type=submit]")
         .await?;
     assert_eq!(w.path().await?, "/login?reason=logout");
@@ -128,11 +128,11 @@ pub(crate) async fn current_id(w: &Web, prefix: &str) -> Result<String, Failure>
 }
 
 /// A file as the browser downloads it.
-struct Download {
-    status: u64,
-    content_type: String,
-    disposition: String,
-    bytes: Vec<u8>,
+pub(crate) struct Download {
+    pub(crate) status: u64,
+    pub(crate) content_type: String,
+    pub(crate) disposition: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 /// Fetches `href` from the page's script: with the session's cookies and
@@ -157,7 +157,7 @@ fetch(href, { credentials: "same-origin" })
 "#;
 
 /// Downloads the target of the link matching `css` on the current page.
-async fn download(w: &Web, css: &str) -> Result<Download, Failure> {
+pub(crate) async fn download(w: &Web, css: &str) -> Result<Download, Failure> {
     let href = w
         .find(css)
         .await?
@@ -241,7 +241,7 @@ print("ok")
 
 /// The PDF's text as `pdftotext -layout` reads it, or `None` (with a
 /// note) when poppler-utils is missing and not required.
-fn pdftotext(path: &Path) -> Option<String> {
+pub(crate) fn pdftotext(path: &Path) -> Option<String> {
     match std::process::Command::new("pdftotext")
         .arg("-layout")
         .arg(path)

@@ -22,8 +22,77 @@ struct Victim {
     /// An alert on B's hospital's events, and a suppression of the ISAC.
     alert_id: String,
     suppression_id: String,
+    /// A web page monitor of B's hospital, with a check.
+    monitor_id: String,
+    /// A webshell scan of B's hospital's web root, with a finding.
+    scan_id: String,
+    /// B's hospital's own incident (not reported to the ISAC) with a
+    /// team member, a task, an evidence file and an issued report.
+    incident: IncidentSample,
     /// Strings that only B's data contains.
     markers: Vec<String>,
+}
+
+struct IncidentSample {
+    id: String,
+    role: String,
+    task: String,
+    file: String,
+    report: String,
+}
+
+/// B's hospital records an incident (`Zeta-Marker`) and works on it.
+async fn incident_sample(app: &TestApp) -> IncidentSample {
+    let nurse = app.api_login("zetanurse", "Zeta-Nurse-1234").await;
+    let r = nurse
+        .post(
+            "/api/v1/incidents",
+            serde_json::json!({"title": "Zeta-Marker incident", "category": "malware", "severity": "high", "summary": "Zeta-Marker summary"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/incidents/{id}");
+    for (p, body) in [
+        (
+            "team",
+            serde_json::json!({"role": "external", "name": "Zeta-Marker expert"}),
+        ),
+        ("tasks", serde_json::json!({"title": "Zeta-Marker task"})),
+        ("notes", serde_json::json!({"text": "Zeta-Marker note"})),
+    ] {
+        let r = nurse.post(&format!("{path}/{p}"), body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{p}: {}", r.body);
+    }
+    let r = app
+        .send(
+            axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(format!("{path}/evidence?filename=zeta-marker-note.txt"))
+                .header(axum::http::header::HOST, crate::HOST)
+                .header(
+                    axum::http::header::AUTHORIZATION,
+                    format!("Bearer {}", nurse.token.clone().unwrap()),
+                )
+                .body(axum::body::Body::from("Zeta-Marker evidence"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let file = r.json()["id"].as_str().unwrap().to_owned();
+    let r = nurse
+        .post(&format!("{path}/reports"), serde_json::json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let report = r.json()["id"].as_str().unwrap().to_owned();
+    let d = nurse.get(&path).await.json();
+    IncidentSample {
+        role: d["roles"][0]["id"].as_str().unwrap().to_owned(),
+        task: d["tasks"][0]["id"].as_str().unwrap().to_owned(),
+        id,
+        file,
+        report,
+    }
 }
 
 /// A path with its `{param}` segments filled in.
@@ -65,6 +134,17 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "action_id" => "caution-block-indicators".into(),
         "alert_id" => v.alert_id.clone(),
         "suppression_id" => v.suppression_id.clone(),
+        "monitor_id" => v.monitor_id.clone(),
+        "scan_id" => v.scan_id.clone(),
+        "incident_id" => v.incident.id.clone(),
+        "member_id" => v.hospital_id.clone(),
+        "role_id" => v.incident.role.clone(),
+        "task_id" => v.incident.task.clone(),
+        "file_id" => v.incident.file.clone(),
+        "report_id" => v.incident.report.clone(),
+        // Indicators are the ISAC's alone: no member owns one, and every
+        // other organisation is refused before any is looked up.
+        "indicator_id" | "indicator_source_id" => "00000000-0000-4000-8000-00000000b0b0".into(),
         other => panic!(
             "the isolation test does not know the path parameter {{{other}}}: add it to victim_param"
         ),
@@ -210,8 +290,40 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         .suppressions(medsec_core::Timestamp(0), true)
         .await
         .unwrap();
+    let monitors = s
+        .web_monitors(medsec_store::watch::MemberScope::Member(&v.hospital_id))
+        .await
+        .unwrap();
+    let web_checks = s.web_checks(&v.monitor_id, 100).await.unwrap();
+    let webshell_scans = s
+        .webshell_scans(
+            medsec_store::watch::MemberScope::Member(&v.hospital_id),
+            None,
+            500,
+            0,
+        )
+        .await
+        .unwrap();
+    let webshell_findings = s
+        .webshell_findings(medsec_store::watch::MemberScope::All, &v.scan_id)
+        .await
+        .unwrap();
+    let incident = match s
+        .incident(
+            medsec_store::incidents::Viewer {
+                org_id: &v.hospital_id,
+                isac: false,
+            },
+            &v.incident.id,
+        )
+        .await
+        .unwrap()
+    {
+        Some(row) => format!("{:?}", s.incident_detail(row).await.unwrap()),
+        None => "gone".to_owned(),
+    };
     format!(
-        "{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}"
+        "{incident}\n{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}\n{monitors:?}\n{web_checks:?}\n{webshell_scans:?}\n{webshell_findings:?}"
     )
 }
 
@@ -344,7 +456,39 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         )
         .await;
     assert_eq!(sup.status, StatusCode::CREATED, "{}", sup.body);
+    // A web page monitor of B's hospital, with a check on record.
+    let monitor = root
+        .post(
+            "/api/v1/web-monitors",
+            serde_json::json!({"member": b_hospital, "name": "Zeta-Marker homepage", "url": "https://www.zeta-marker.example/"}),
+        )
+        .await;
+    assert_eq!(monitor.status, StatusCode::CREATED, "{}", monitor.body);
+    let monitor_id = monitor.json()["id"].as_str().unwrap().to_owned();
+    crate::webmon::record_every_finding(&app, &monitor_id, &b_hospital).await;
+    // A webshell scan of B's hospital's web root (as its agent sends it).
+    let scan = medsec_server::webshell::scan_upload(
+        &app.state.store,
+        &medsec_server::webshell::Uploader {
+            origin: "agent",
+            name: "agent:zeta-marker-agent".into(),
+            org_id: b_hospital.clone(),
+            user_id: None,
+            source: "203.0.113.9".into(),
+        },
+        &b_hospital,
+        "zeta-marker-webroot.php",
+        b"<?php @eval($_POST['zeta']);?>".to_vec(),
+        app.state.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(scan.findings.len(), 2);
+    let incident = incident_sample(&app).await;
     let victim = Victim {
+        incident,
+        scan_id: scan.scan.scan.id.clone(),
+        monitor_id,
         alert_id: recorded.created[0].id.clone(),
         suppression_id: sup.json()["id"].as_str().unwrap().to_owned(),
         assure,
@@ -360,6 +504,8 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
             "zetauser".into(),
             "zeta-token-marker".into(),
             "zeta-evidence-marker".into(),
+            "zeta-marker-webroot".into(),
+            "zeta-marker-agent".into(),
             "zeta-marker.example".into(),
             b_org.clone(),
             b_hospital.clone(),
@@ -428,7 +574,8 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
                     || spec.path.contains("watch")
                     || spec.path.contains("crisis")
                     || spec.path.contains("alert")
-                    || spec.path.contains("detection"))
+                    || spec.path.contains("detection")
+                    || spec.path.contains("web-monitors"))
             {
                 continue;
             }
@@ -486,8 +633,17 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
                     &victim.sustain.webhook,
                     &victim.alert_id,
                     &victim.suppression_id,
+                    &victim.monitor_id,
+                    &victim.scan_id,
+                    &victim.incident.id,
+                    &victim.hospital_id,
+                    &victim.incident.role,
+                    &victim.incident.task,
+                    &victim.incident.file,
+                    &victim.incident.report,
                     &victim.sustain.device,
                     &victim.sustain.source,
+                    "00000000-0000-4000-8000-00000000b0b0",
                     "00000000-0000-4000-8000-000000000000",
                     "0123456789abcdef",
                 ];

@@ -11,11 +11,15 @@ mod browser;
 mod browser_assure;
 mod browser_sustain;
 mod crisis;
+mod incidents;
+mod indicators;
 mod interop;
 mod isolation;
 mod pages;
 mod sustain;
 mod watch;
+mod webmon;
+mod webshell;
 
 use alerts::*;
 use api::*;
@@ -25,11 +29,15 @@ use browser::*;
 use browser_assure::*;
 use browser_sustain::*;
 use crisis::*;
+use incidents::*;
+use indicators::*;
 use interop::*;
 use isolation::*;
 use pages::*;
 use sustain::*;
 use watch::*;
+use webmon::*;
+use webshell::*;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -96,9 +104,16 @@ impl Res {
 
 impl TestApp {
     pub async fn new(db: TestDb) -> TestApp {
+        TestApp::with_config(db, |_| {}).await
+    }
+
+    /// The application with its server settings changed by `configure`.
+    pub async fn with_config(db: TestDb, configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
         let clock = Arc::new(ManualClock::new(Timestamp::now()));
         let dir = std::env::temp_dir();
-        let state = AppState::new(db.store.clone(), clock.clone(), ServerConfig::new(dir))
+        let mut config = ServerConfig::new(dir);
+        configure(&mut config);
+        let state = AppState::new(db.store.clone(), clock.clone(), config)
             .await
             .unwrap();
         // Watch: a real event store and the receivers over it.
@@ -441,6 +456,8 @@ impl Browser<'_> {
 }
 
 medsec_store::both_backends!(
+    webshell_agent_upload_raises_alerts_for_its_member,
+    webshell_uploads_by_users_and_bad_archives,
     generic_failure_and_lockout,
     lockout_expires_and_admin_unlocks,
     idle_timeout_and_lifetime,
@@ -489,4 +506,13 @@ medsec_store::both_backends!(
     crisis_banner_in_both_languages,
     crisis_checklist_ticks_are_each_members_own,
     browser_crisis_banner_and_checklist,
+    incidents_from_alert_to_report,
+    browser_incident_from_alert_to_report,
+    indicators_imported_live_revoked_and_replaced,
+    webmon_baseline_defacement_and_acceptance,
+    webmon_unreachable_after_failures,
+    webmon_injected_script_and_hidden_iframe,
+    webmon_members_see_only_their_own,
+    webmon_forms_pages_and_validation,
+    webmon_scheduler_claims_due_monitors_once,
 );

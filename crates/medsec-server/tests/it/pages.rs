@@ -117,6 +117,74 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
         .created[0]
         .id
         .clone();
+    // An indicator source for its page.
+    let imported = root
+        .post(
+            "/api/v1/watch/indicator-sources",
+            serde_json::json!({"source": "KISA C-TAS", "content": "type,value\nip,203.0.113.5\n"}),
+        )
+        .await;
+    assert_eq!(imported.status, StatusCode::CREATED, "{}", imported.body);
+    let indicator_source_id = imported.json()["source"]["id"].as_str().unwrap().to_owned();
+    // A web page monitor with a check that found one of every kind, so
+    // the monitor's page shows every finding's words.
+    let monitor = root
+        .post(
+            "/api/v1/web-monitors",
+            serde_json::json!({"member": hospital.id, "name": "Sample homepage", "url": "https://sample-hospital.example/", "keywords": ["임시"], "ignore_patterns": ["visitors: \\d+"]}),
+        )
+        .await;
+    assert_eq!(monitor.status, StatusCode::CREATED, "{}", monitor.body);
+    let monitor_id = monitor.json()["id"].as_str().unwrap().to_owned();
+    crate::webmon::record_every_finding(&app, &monitor_id, &hospital.id).await;
+    // A webshell scan with findings for the scan page.
+    let scan_id = medsec_server::webshell::upload(
+        &app.state.store,
+        &medsec_server::assure::By {
+            org_id: org_id.clone(),
+            org_kind: medsec_core::OrgKind::Isac,
+            user_id: None,
+            name: "root".into(),
+            source: "203.0.113.7".into(),
+        },
+        "api",
+        Some(&hospital.id),
+        "shell.php",
+        b"<?php @eval($_POST['x']);?>".to_vec(),
+        app.state.now(),
+    )
+    .await
+    .unwrap()
+    .scan
+    .scan
+    .id;
+    // An incident opened from the alert, with a note, for the incident page.
+    let isac_by = medsec_server::assure::By {
+        org_id: org_id.clone(),
+        org_kind: medsec_core::OrgKind::Isac,
+        user_id: None,
+        name: "root".into(),
+        source: "203.0.113.7".into(),
+    };
+    let incident_id = medsec_server::incidents::open(
+        &app.state,
+        &isac_by,
+        &medsec_server::incidents::OpenForm {
+            title: "EMR 계정 무차별 대입".into(),
+            category: "account_compromise".into(),
+            severity: "high".into(),
+            summary: "EMR 로그인 차단이 반복됨".into(),
+            alerts: vec![alert_id.clone()],
+            share: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    medsec_server::incidents::note(&app.state, &isac_by, &incident_id, "", "원격 분석 시작")
+        .await
+        .unwrap();
     let mut web = app.browser();
     web.login("root", ADMIN_PASSWORD).await;
     let mut maker = app.browser();
@@ -136,6 +204,9 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 || spec.path.contains("/sbom/")
                 || spec.path.ends_with("/vex/{format}")
                 || spec.path == "/evidence/{evidence_id}"
+                || spec.path.ends_with("/report.pdf")
+                || spec.path.ends_with("/evidence/{file_id}")
+                || spec.path.ends_with("/reports/{report_id}")
             {
                 continue;
             }
@@ -158,7 +229,11 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 .replace("{release_id}", &sustain.release)
                 .replace("{source_id}", &sustain.source)
                 .replace("{decoder_name}", "secui-mf2")
-                .replace("{alert_id}", &alert_id);
+                .replace("{alert_id}", &alert_id)
+                .replace("{monitor_id}", &monitor_id)
+                .replace("{indicator_source_id}", &indicator_source_id)
+                .replace("{scan_id}", &scan_id)
+                .replace("{incident_id}", &incident_id);
             let premarket = [
                 "/devices",
                 "/checklists",

@@ -749,7 +749,6 @@ pub async fn webhooks_are_signed_and_retried(db: TestDb) {
 /// a second import changes nothing, and the vulnerability index ignores
 /// the records.
 pub async fn attack_bundles_import_as_feed_records(db: TestDb) {
-    let test = "attack_bundles_import_as_feed_records";
     let app = TestApp::new(db).await;
     let store = &app.state.store;
     let fixtures = attack_fixtures();
@@ -757,9 +756,6 @@ pub async fn attack_bundles_import_as_feed_records(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(summary.failed, 0, "{:?}", summary.files);
-    if !attack_storable(test, store, &summary).await {
-        return;
-    }
     let kinds: Vec<(&str, u64)> = summary.files.iter().map(|f| (f.kind, f.records)).collect();
     // Enterprise: 4 tactics, 8 techniques, a group and a tool; ICS: 3
     // tactics, 5 techniques and a piece of malware.
@@ -806,9 +802,6 @@ pub async fn attack_real_bundles_import_as_feed_records(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(summary.failed, 0, "{:?}", summary.files);
-    if !attack_storable(test, store, &summary).await {
-        return;
-    }
     let records: u64 = summary.files.iter().map(|f| f.records).sum();
     let m = svc::attack_matrix(store).await.unwrap();
     eprintln!(
@@ -834,32 +827,6 @@ pub async fn attack_real_bundles_import_as_feed_records(db: TestDb) {
 fn attack_fixtures() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../medsec-detect/tests/fixtures/attack")
-}
-
-/// Whether the schema stores `attack` records; when it does not (no
-/// migration has added the kind to `feed_records` yet), checks that the
-/// import passed the bundles over, saying so, and that the loader finds
-/// nothing.
-async fn attack_storable(
-    test: &str,
-    store: &medsec_store::Store,
-    summary: &svc::ImportSummary,
-) -> bool {
-    if store.feed_kind_storable("attack").await.unwrap() {
-        return true;
-    }
-    assert!(summary.files.is_empty(), "{:?}", summary.files);
-    let passed_over = summary
-        .skipped
-        .iter()
-        .filter(|(_, why)| *why == svc::ATTACK_NOT_STORABLE)
-        .count();
-    assert_eq!(passed_over, 2, "{:?}", summary.skipped);
-    assert!(svc::attack_matrix(store).await.unwrap().is_empty());
-    eprintln!(
-        "{test}: store half skipped: this schema cannot store `attack` feed records (feed_records.kind needs a migration); the bundles were passed over"
-    );
-    false
 }
 
 /// The records `medsec feeds import` makes of the ATT&CK bundles rebuild

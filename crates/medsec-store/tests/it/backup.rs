@@ -144,6 +144,8 @@ async fn populate(s: &Store) {
     )
     .await
     .unwrap();
+    // A web page monitor with its baseline and a check.
+    crate::webmon::monitor_with_check(s, &member.id, "https://gamma.example/").await;
 }
 
 async fn round_trip_into(source: TestDb, target: TestDb) {

@@ -7,9 +7,12 @@ mod audit;
 mod backup;
 mod crisis;
 mod feeds;
+mod incidents;
+mod indicators;
 mod releases;
 mod tenancy;
 mod watch;
+mod webmon;
 
 use medsec_core::audit::{Action, Outcome};
 use medsec_core::{OrgKind, Role, Timestamp};

@@ -10,6 +10,7 @@ mod https;
 mod postmarket;
 mod scan;
 mod watch;
+mod webshell;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
