@@ -79,13 +79,10 @@ pub async fn incidents_from_alert_to_report(db: TestDb) {
             "Haeundae-Word-9876",
         )
         .await;
-    let analyst_id = app
-        .add_user(&root, "analyst", "editor", "Triage-Word-9876")
+    app.add_user(&root, "analyst", "editor", "Triage-Word-9876")
         .await;
-    let viewer_id = app
-        .add_user(&root, "viewer", "viewer", "Glance-Word-9876")
+    app.add_user(&root, "viewer", "viewer", "Glance-Word-9876")
         .await;
-    let _ = viewer_id;
     let analyst = app.api_login("analyst", "Triage-Word-9876").await;
     let viewer = app.api_login("viewer", "Glance-Word-9876").await;
     let seoul = app.api_login("seoul-sec", "Gangnam-Word-9876").await;
@@ -487,7 +484,6 @@ pub async fn incidents_from_alert_to_report(db: TestDb) {
             "{action} not audited"
         );
     }
-    let _ = analyst_id;
 
     // The pages: the list, the incident, in both languages, for both
     // sides.
