@@ -1,13 +1,22 @@
-//! The Sigma detector: the loaded rules compiled into `rsigma-eval`'s
-//! correlation engine (which holds the detection engine), fed medsec's
-//! events through [`SigmaView`], its results turned into [`Hit`]s.
+//! The Sigma detector: the loaded rules compiled into `rsigma-eval`,
+//! fed medsec's events through [`SigmaView`], its results turned into
+//! [`Hit`]s.
+//!
+//! Every detection rule runs in a plain [`Engine`]; only the hits of the
+//! rules correlations count go on to a [`CorrelationEngine`] that holds
+//! the correlations (and those rules, to know them by id and name). The
+//! correlation engine looks each detection it is given up in a list of
+//! every rule it holds, a linear search by id that cost a seventh of the
+//! detection time when it held the whole SigmaHQ set.
 
 use std::collections::HashMap;
 
 use medsec_logs::Event;
 use rsigma_eval::{
-    CorrelationAction, CorrelationConfig, CorrelationEngine, LogSourceExtractor, ResultBody,
+    CorrelationAction, CorrelationConfig, CorrelationEngine, Engine, EvaluationResult,
+    LogSourceExtractor, ResultBody,
 };
+use rsigma_parser::SigmaCollection;
 
 use crate::rules::{Origin, RuleSet};
 use crate::view::{LOGSOURCE_FIELDS, SigmaView, event_json};
@@ -46,7 +55,13 @@ struct RuleInfo {
 
 /// Sigma rules over medsec events, with correlation state.
 pub struct SigmaDetector {
-    engine: CorrelationEngine,
+    /// Every detection rule.
+    plain: Engine,
+    /// The correlations and the detection rules they use; `None` without
+    /// correlations.
+    engine: Option<CorrelationEngine>,
+    /// The keys of the rules correlations use.
+    used: std::collections::HashSet<String>,
     rules: HashMap<String, RuleInfo>,
     /// Rules whose matches only feed correlations (see
     /// [`SigmaDetector::new_generate_as_specified`]).
@@ -94,20 +109,66 @@ impl SigmaDetector {
             max_group_entries: Some(MAX_GROUP_ENTRIES),
             ..CorrelationConfig::default()
         };
-        let mut engine = CorrelationEngine::new(config);
-        for p in &set.pipelines {
-            engine.add_pipeline(p.clone());
-        }
-        if options.logsource_routing {
-            engine.set_logsource_extractor(Some(LogSourceExtractor::new().with_field_names(
+        let extractor = options.logsource_routing.then(|| {
+            LogSourceExtractor::new().with_field_names(
                 LOGSOURCE_FIELDS[0],
                 LOGSOURCE_FIELDS[1],
                 LOGSOURCE_FIELDS[2],
-            )));
+            )
+        });
+        // The rules correlations use, by index in `set.rules`.
+        let mut used = vec![false; set.rules.len()];
+        for (c, _) in &set.correlations {
+            for reference in &c.rules {
+                for (i, (r, _)) in set.rules.iter().enumerate() {
+                    if r.id.as_deref() == Some(reference.as_str())
+                        || r.name.as_deref() == Some(reference.as_str())
+                    {
+                        used[i] = true;
+                    }
+                }
+            }
         }
-        engine
-            .add_collection(&set.collection())
+        let pick = || -> Vec<rsigma_parser::SigmaRule> {
+            set.rules
+                .iter()
+                .zip(&used)
+                .filter(|(_, u)| **u)
+                .map(|((r, _), _)| r.clone())
+                .collect()
+        };
+        let filters: Vec<_> = set.filters.iter().map(|(f, _)| f.clone()).collect();
+        let mut plain = Engine::new();
+        for p in &set.pipelines {
+            plain.add_pipeline(p.clone());
+        }
+        plain.set_logsource_extractor(extractor.clone());
+        plain
+            .add_collection(&SigmaCollection {
+                rules: set.rules.iter().map(|(r, _)| r.clone()).collect(),
+                correlations: Vec::new(),
+                filters: filters.clone(),
+                errors: Vec::new(),
+            })
             .map_err(|e| Error::Engine(e.to_string()))?;
+        let engine = if set.correlations.is_empty() {
+            None
+        } else {
+            let mut engine = CorrelationEngine::new(config);
+            for p in &set.pipelines {
+                engine.add_pipeline(p.clone());
+            }
+            engine.set_logsource_extractor(extractor);
+            engine
+                .add_collection(&SigmaCollection {
+                    rules: pick(),
+                    correlations: set.correlations.iter().map(|(c, _)| c.clone()).collect(),
+                    filters,
+                    errors: Vec::new(),
+                })
+                .map_err(|e| Error::Engine(e.to_string()))?;
+            Some(engine)
+        };
         let mut rules = HashMap::new();
         for (r, origin) in &set.rules {
             let info = RuleInfo {
@@ -147,8 +208,17 @@ impl SigmaDetector {
             }
             silent.retain(|k| !loud.contains(k));
         }
+        let used = set
+            .rules
+            .iter()
+            .zip(&used)
+            .filter(|(_, u)| **u)
+            .map(|((r, _), _)| key(r.id.as_deref(), &r.title))
+            .collect();
         Ok(SigmaDetector {
+            plain,
             engine,
+            used,
             rules,
             silent,
             options,
@@ -165,13 +235,22 @@ impl SigmaDetector {
 
     /// Correlation state entries kept (bounded by the engine's limits).
     pub fn state_entries(&self) -> usize {
-        self.engine.state_count()
+        self.engine
+            .as_ref()
+            .map_or(0, CorrelationEngine::state_count)
     }
 
     /// The correlation state as JSON, to be saved with the place in the
     /// event stream it belongs to (live detection's checkpoint).
     pub fn export_state(&self) -> Result<String, Error> {
-        serde_json::to_string(&self.engine.export_state())
+        let state = match &self.engine {
+            Some(engine) => engine.export_state(),
+            // The state of an engine without correlations, as such an
+            // engine exports it (so that a saved state reads back the
+            // same whichever way the rules are split).
+            None => CorrelationEngine::new(CorrelationConfig::default()).export_state(),
+        };
+        serde_json::to_string(&state)
             .map_err(|e| Error::Engine(format!("saving the correlation state: {e}")))
     }
 
@@ -181,7 +260,10 @@ impl SigmaDetector {
     pub fn import_state(&mut self, json: &str) -> Result<bool, Error> {
         let snapshot: rsigma_eval::CorrelationSnapshot = serde_json::from_str(json)
             .map_err(|e| Error::Engine(format!("reading the saved correlation state: {e}")))?;
-        Ok(self.engine.import_state(snapshot))
+        Ok(match &mut self.engine {
+            Some(engine) => engine.import_state(snapshot),
+            None => CorrelationEngine::new(CorrelationConfig::default()).import_state(snapshot),
+        })
     }
 }
 
@@ -189,24 +271,45 @@ fn key(id: Option<&str>, title: &str) -> String {
     id.unwrap_or(title).to_owned()
 }
 
+/// A rule's key without copying it.
+fn key_of<'a>(id: &'a Option<String>, title: &'a str) -> &'a str {
+    id.as_deref().unwrap_or(title)
+}
+
 impl Detector for SigmaDetector {
     fn detect(&mut self, event: &Event, out: &mut Vec<Hit>) {
         let view = SigmaView::new(event);
         let secs = event.timestamp.div_euclid(1_000_000_000);
-        let results = self.engine.process_event_at(&view, secs);
+        let mut results: Vec<EvaluationResult> = self.plain.evaluate(&view);
+        if let Some(engine) = &mut self.engine {
+            let counted: Vec<EvaluationResult> = results
+                .iter()
+                .filter(|r| {
+                    self.used
+                        .contains(key_of(&r.header.rule_id, &r.header.rule_title))
+                })
+                .cloned()
+                .collect();
+            // Correlations see time pass on every event (their windows
+            // expire), counted hits or not.
+            let correlated = engine.process_with_detections(&view, counted, secs);
+            results.extend(
+                correlated
+                    .into_iter()
+                    .filter(|r| matches!(r.body, ResultBody::Correlation(_))),
+            );
+        }
         for r in results {
             let header = r.header;
             if matches!(r.body, ResultBody::Detection(_))
                 && !self.silent.is_empty()
                 && self
                     .silent
-                    .contains(&key(header.rule_id.as_deref(), &header.rule_title))
+                    .contains(key_of(&header.rule_id, &header.rule_title))
             {
                 continue;
             }
-            let info = self
-                .rules
-                .get(&key(header.rule_id.as_deref(), &header.rule_title));
+            let info = self.rules.get(key_of(&header.rule_id, &header.rule_title));
             let attack = crate::attack_techniques(&header.tags);
             let (kind, matched, group, aggregated, timespan) = match r.body {
                 ResultBody::Detection(d) => (

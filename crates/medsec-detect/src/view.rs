@@ -92,10 +92,23 @@ pub fn schema_names(sigma: &str) -> &'static [&'static str] {
 /// A normalised event as Sigma rules see it.
 pub struct SigmaView<'a> {
     pub event: &'a Event,
-    /// Windows event data under the names rules use, built on the first
-    /// lookup that needs it.
-    windows: std::cell::OnceCell<Vec<(String, &'a Value)>>,
+    /// Every name a rule may look a Windows event's field up by, built
+    /// on the first lookup (see [`SigmaView::names`]); `None` for other
+    /// events.
+    names: std::cell::OnceCell<Option<Names<'a>>>,
+    /// The log source the view vouches for, worked out once.
+    logsource: std::cell::OnceCell<LogSource>,
 }
+
+type LogSource = (
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Field names to values, with a fast hasher (names are not
+/// attacker-chosen keys here: an event has a few dozen fields).
+type Names<'a> = std::collections::HashMap<Cow<'a, str>, &'a Value, foldhash::fast::RandomState>;
 
 const EVENT_DATA: &str = "winlog.event_data.";
 const USER_DATA: &str = "winlog.user_data.";
@@ -104,49 +117,107 @@ impl<'a> SigmaView<'a> {
     pub fn new(event: &'a Event) -> SigmaView<'a> {
         SigmaView {
             event,
-            windows: std::cell::OnceCell::new(),
+            names: std::cell::OnceCell::new(),
+            logsource: std::cell::OnceCell::new(),
         }
     }
 
-    /// Names of a Windows event's data as Sigma's Windows rules use them:
-    /// `EventData` names (`winlog.event_data.CommandLine` as
-    /// `CommandLine`; names with spaces, as Defender writes them, also
-    /// without the spaces: `Source Name` as `SourceName`), and the leaves
-    /// of `UserData`'s element (`winlog.user_data.Operation_ClientFailure.
-    /// Operation` as `Operation`). Empty for other events.
-    fn windows_names(&self) -> &[(String, &'a Value)] {
-        self.windows.get_or_init(|| {
-            let mut out = Vec::new();
-            for (name, v) in self.event.fields.iter() {
+    /// The names a rule can find a value under, first hit wins in this
+    /// order: the event's own fields; the Sigma taxonomy names
+    /// ([`SIGMA_FIELDS`]) of the schema fields present (the first schema
+    /// name listed that is present); a Windows event's data under the
+    /// names Sigma's Windows rules use: `EventData` names
+    /// (`winlog.event_data.CommandLine` as `CommandLine`; names with
+    /// spaces, as Defender writes them, also without the spaces: `Source
+    /// Name` as `SourceName`) and the leaves of `UserData`'s element
+    /// (`winlog.user_data.Operation_ClientFailure.Operation` as
+    /// `Operation`). Built once for a Windows event, so that each of the
+    /// hundreds of lookups the rules make is one hash probe rather than a
+    /// walk of its fifty-odd fields and data names; `None` for other
+    /// events, whose dozen fields are quicker walked than hashed.
+    fn names(&self) -> Option<&Names<'a>> {
+        self.names
+            .get_or_init(|| self.has_windows_data().then(|| self.build_names()))
+            .as_ref()
+    }
+
+    /// Whether the event has Windows event or user data.
+    fn has_windows_data(&self) -> bool {
+        self.event
+            .fields
+            .iter()
+            .any(|(n, _)| n.starts_with(EVENT_DATA) || n.starts_with(USER_DATA))
+    }
+
+    fn build_names(&self) -> Names<'a> {
+        {
+            let fields = &self.event.fields;
+            let mut map = Names::with_capacity_and_hasher(
+                fields.len() * 2 + 4,
+                foldhash::fast::RandomState::default(),
+            );
+            // (taxonomy name, rank of the schema name among its names, value)
+            let mut taxonomy: Vec<(&'static str, usize, &'a Value)> = Vec::new();
+            for (name, v) in fields.iter() {
+                map.entry(Cow::Borrowed(name)).or_insert(v);
+                if let Some(sigma) = TAXONOMY.backward.get(name) {
+                    for s in sigma {
+                        let rank = schema_names(s)
+                            .iter()
+                            .position(|n| *n == name)
+                            .unwrap_or(usize::MAX);
+                        taxonomy.push((s, rank, v));
+                    }
+                }
+            }
+            taxonomy.sort_by_key(|(_, rank, _)| *rank);
+            for (s, _, v) in taxonomy {
+                map.entry(Cow::Borrowed(s)).or_insert(v);
+            }
+            for (name, v) in fields.iter() {
                 if let Some(data) = name.strip_prefix(EVENT_DATA) {
-                    out.push((data.to_owned(), v));
+                    map.entry(Cow::Borrowed(data)).or_insert(v);
                     if data.contains(' ') {
-                        out.push((data.replace(' ', ""), v));
+                        map.entry(Cow::Owned(data.replace(' ', ""))).or_insert(v);
                     }
                 } else if let Some(user) = name.strip_prefix(USER_DATA)
                     && let Some((_, leaf)) = user.split_once('.')
                 {
-                    out.push((leaf.to_owned(), v));
+                    map.entry(Cow::Borrowed(leaf)).or_insert(v);
                 }
             }
-            out
-        })
+            map
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<&'a Value> {
+        if let Some(names) = self.names() {
+            return names.get(name).copied();
+        }
         let fields = &self.event.fields;
         if let Some(v) = fields.get(name) {
             return Some(v);
         }
-        for schema in schema_names(name) {
-            if let Some(v) = fields.get(schema) {
-                return Some(v);
+        schema_names(name)
+            .iter()
+            .find_map(|schema| fields.get(schema))
+    }
+
+    /// The values keywords are searched in: the raw message when it is a
+    /// line of text, then the text fields (for a Windows event only the
+    /// record's own).
+    fn each_text(&self, mut visit: impl FnMut(&'a str)) {
+        if self.raw_is_text() {
+            visit(&self.event.raw);
+        }
+        let windows = self.is_windows();
+        for (name, v) in self.event.fields.iter() {
+            if let Value::Str(s) = v
+                && (!windows || name.starts_with("winlog."))
+            {
+                visit(s);
             }
         }
-        self.windows_names()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
     }
 
     /// Whether keywords are searched in the raw message: yes for a line
@@ -174,13 +245,11 @@ impl<'a> SigmaView<'a> {
     /// an event whose product medsec does not know is [`UNKNOWN_PRODUCT`],
     /// so that rules written for a product (Windows, Linux, Zeek, Cisco,
     /// AWS, …) run only on events of that product.
-    pub fn logsource(
-        &self,
-    ) -> (
-        Option<&'static str>,
-        Option<&'static str>,
-        Option<&'static str>,
-    ) {
+    pub fn logsource(&self) -> LogSource {
+        *self.logsource.get_or_init(|| self.place())
+    }
+
+    fn place(&self) -> LogSource {
         let f = &self.event.fields;
         if let Some(Value::Str(channel)) = f.get("winlog.channel") {
             let service = match channel.as_str() {
@@ -305,32 +374,12 @@ impl rsigma_eval::Event for SigmaView<'_> {
 
     fn all_string_values(&self) -> Vec<Cow<'_, str>> {
         let mut out = Vec::new();
-        if self.raw_is_text() {
-            out.push(Cow::Borrowed(self.event.raw.as_str()));
-        }
-        let windows = self.is_windows();
-        for (name, v) in self.event.fields.iter() {
-            if let Value::Str(s) = v
-                && (!windows || name.starts_with("winlog."))
-            {
-                out.push(Cow::Borrowed(s.as_str()));
-            }
-        }
+        self.each_text(|s| out.push(Cow::Borrowed(s)));
         out
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
-        if self.raw_is_text() {
-            visit(&self.event.raw);
-        }
-        let windows = self.is_windows();
-        for (name, v) in self.event.fields.iter() {
-            if let Value::Str(s) = v
-                && (!windows || name.starts_with("winlog."))
-            {
-                visit(s);
-            }
-        }
+        self.each_text(visit);
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -342,16 +391,31 @@ impl rsigma_eval::Event for SigmaView<'_> {
     /// data names, so that the engine's index probes only fields the
     /// event can have rather than every field some rule names.
     fn visit_top_level_keys(&self, visit: &mut dyn FnMut(&str)) -> bool {
-        for (name, _) in self.event.fields.iter() {
-            visit(name.split('.').next().unwrap_or(name));
-            if let Some(sigma) = TAXONOMY.backward.get(name) {
-                for s in sigma {
-                    visit(s);
+        let Some(names) = self.names() else {
+            for (name, _) in self.event.fields.iter() {
+                visit(name.split('.').next().unwrap_or(name));
+                if let Some(sigma) = TAXONOMY.backward.get(name) {
+                    for s in sigma {
+                        visit(s);
+                    }
                 }
             }
-        }
-        for (name, _) in self.windows_names() {
-            visit(name.split('.').next().unwrap_or(name));
+            return true;
+        };
+        // Each root once: the index probes every rule field under a root
+        // it is given, and a Windows event's fifty-odd names share a few
+        // roots (`winlog`, `event`, `host`); names without a dot are
+        // roots of their own, all different.
+        let mut seen: Vec<&str> = Vec::with_capacity(8);
+        for name in names.keys() {
+            match name.split_once('.') {
+                None => visit(name),
+                Some((root, _)) if !seen.contains(&root) => {
+                    seen.push(root);
+                    visit(root);
+                }
+                Some(_) => {}
+            }
         }
         true
     }

@@ -247,6 +247,16 @@ struct ActivityLine {
     comment: bool,
 }
 
+/// An incident the alert is linked to, as the viewer sees it.
+struct IncidentLine {
+    id: String,
+    title: String,
+    status: String,
+    severity: String,
+    severity_label: String,
+    detected: String,
+}
+
 #[derive(Template)]
 #[template(path = "watch_alert.html")]
 struct AlertTpl<'a> {
@@ -266,6 +276,7 @@ struct AlertTpl<'a> {
     hits: Vec<HitLine>,
     more_hits: i64,
     activity: Vec<ActivityLine>,
+    incidents: Vec<IncidentLine>,
     manage: bool,
     can_comment: bool,
     users: Vec<(String, String)>,
@@ -379,6 +390,23 @@ async fn alert_render(
             }
         })
         .collect();
+    // The incidents this alert is part of, those the viewer sees.
+    // (Only the ISAC and hospitals take part in incidents.)
+    let linked = match crate::incidents::viewer(by) {
+        Ok(viewer) => state.store.incidents_for_alert(viewer, id).await?,
+        Err(_) => Vec::new(),
+    };
+    let incidents = linked
+        .into_iter()
+        .map(|i| IncidentLine {
+            status: page.t(&format!("incident-status-{}", i.status)),
+            severity_label: page.t(&format!("severity-{}", i.severity)),
+            detected: page.time(Timestamp(i.detected_at)),
+            severity: i.severity,
+            id: i.id,
+            title: i.title,
+        })
+        .collect();
     let a = d.alert;
     let opt = |t: Option<i64>| t.map(|t| page.time(Timestamp(t))).unwrap_or_default();
     let mut state_label = page.t(&format!("alert-state-{}", a.alert.state));
@@ -406,6 +434,7 @@ async fn alert_render(
             more_hits: (a.alert.hits - hits.len() as i64).max(0),
             hits,
             activity,
+            incidents,
             manage,
             can_comment: actor.has(Permission::Write),
             users,

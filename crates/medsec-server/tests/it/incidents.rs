@@ -507,6 +507,19 @@ pub async fn incidents_from_alert_to_report(db: TestDb) {
         "prefilled from the alert: {}",
         page.body
     );
+    // An alert's page lists the incidents it is part of, as the viewer
+    // sees them: the ISAC both alerts' incident, Seoul its shared one,
+    // Busan (not shared with) none.
+    let linked = format!("href=\"/watch/incidents/{id}\"");
+    for a in [&alert, &busan_alert] {
+        let page = web.get(&format!("/watch/alerts/{a}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains(&linked) && page.body.contains("이 경보가 포함된 침해사고"),
+            "{}",
+            page.body
+        );
+    }
     let mut web = app.browser();
     web.login("seoul-sec", "Gangnam-Word-9876").await;
     let page = web.get(&format!("/watch/incidents/{id}")).await;
@@ -515,6 +528,17 @@ pub async fn incidents_from_alert_to_report(db: TestDb) {
     assert!(
         !page.body.contains("id=\"incident-form\""),
         "a member does not manage"
+    );
+    let page = web.get(&format!("/watch/alerts/{alert}")).await;
+    assert!(page.body.contains(&linked), "{}", page.body);
+    let mut web = app.browser();
+    web.login("busan-sec", "Haeundae-Word-9876").await;
+    let page = web.get(&format!("/watch/alerts/{busan_alert}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains(&linked) && page.body.contains("이 경보가 포함된 침해사고가 없습니다."),
+        "{}",
+        page.body
     );
 }
 
