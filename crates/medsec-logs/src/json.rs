@@ -16,9 +16,24 @@ use crate::event::Value;
 use crate::schema;
 use crate::syslog::TimeContext;
 
-/// Parses a JSON object.
+/// An object's entries in key order, whatever order the map keeps
+/// (`serde_json`'s `preserve_order`, which yara-x turns on for the whole
+/// build, keeps insertion order and reorders on removal).
+pub(crate) fn sorted(map: &Map<String, Json>) -> Vec<(&String, &Json)> {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    entries
+}
+
+/// Parses a JSON object, its keys (and those of every object in it)
+/// sorted: fields come out in the same order whatever order the sender
+/// wrote them in, and whether or not `serde_json` keeps insertion order
+/// (yara-x turns its `preserve_order` on for the whole build).
 pub(crate) fn parse_object(text: &str) -> Result<Map<String, Json>> {
-    match serde_json::from_str::<Json>(text) {
+    match serde_json::from_str::<Json>(text).map(|mut v| {
+        v.sort_all_objects();
+        v
+    }) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(_) => Err(ParseError::new(
             ErrorKind::Json("expected an object".into()),
@@ -71,7 +86,7 @@ pub(crate) fn flatten(draft: &mut Draft, name: &str, value: &Json) {
             }
         }
         Json::Object(map) => {
-            for (k, v) in map {
+            for (k, v) in sorted(map) {
                 let mut child = String::with_capacity(name.len() + 1 + k.len());
                 if !name.is_empty() {
                     child.push_str(name);
@@ -94,7 +109,7 @@ pub(crate) fn decode(text: &str, draft: &mut Draft, ctx: TimeContext) -> Result<
 /// Decodes a parsed JSON object (the generic JSON decoder, after shape
 /// detection has looked at it).
 pub(crate) fn decode_object(object: &Map<String, Json>, draft: &mut Draft, ctx: TimeContext) {
-    for (k, v) in object {
+    for (k, v) in sorted(object) {
         if k == "@timestamp"
             && let Some(t) = v
                 .as_str()
