@@ -146,7 +146,7 @@ fn evtx(object: Map<String, Json>, draft: &mut Draft, ctx: TimeContext) -> Map<S
         draft.timestamp = Some(t);
     }
     let data = event_data(event.remove("EventData").unwrap_or(Json::Null));
-    for (k, v) in crate::json::sorted(&data) {
+    for (k, v) in json::sorted(&data) {
         let mut name = String::from("winlog.event_data.");
         name.push_str(k);
         json::flatten(draft, &name, v);
