@@ -129,14 +129,6 @@ impl SigmaDetector {
                 }
             }
         }
-        let pick = || -> Vec<rsigma_parser::SigmaRule> {
-            set.rules
-                .iter()
-                .zip(&used)
-                .filter(|(_, u)| **u)
-                .map(|((r, _), _)| r.clone())
-                .collect()
-        };
         let filters: Vec<_> = set.filters.iter().map(|(f, _)| f.clone()).collect();
         let mut plain = Engine::new();
         for p in &set.pipelines {
@@ -161,7 +153,13 @@ impl SigmaDetector {
             engine.set_logsource_extractor(extractor);
             engine
                 .add_collection(&SigmaCollection {
-                    rules: pick(),
+                    rules: set
+                        .rules
+                        .iter()
+                        .zip(&used)
+                        .filter(|(_, u)| **u)
+                        .map(|((r, _), _)| r.clone())
+                        .collect(),
                     correlations: set.correlations.iter().map(|(c, _)| c.clone()).collect(),
                     filters,
                     errors: Vec::new(),

@@ -150,44 +150,42 @@ impl<'a> SigmaView<'a> {
     }
 
     fn build_names(&self) -> Names<'a> {
-        {
-            let fields = &self.event.fields;
-            let mut map = Names::with_capacity_and_hasher(
-                fields.len() * 2 + 4,
-                foldhash::fast::RandomState::default(),
-            );
-            // (taxonomy name, rank of the schema name among its names, value)
-            let mut taxonomy: Vec<(&'static str, usize, &'a Value)> = Vec::new();
-            for (name, v) in fields.iter() {
-                map.entry(Cow::Borrowed(name)).or_insert(v);
-                if let Some(sigma) = TAXONOMY.backward.get(name) {
-                    for s in sigma {
-                        let rank = schema_names(s)
-                            .iter()
-                            .position(|n| *n == name)
-                            .unwrap_or(usize::MAX);
-                        taxonomy.push((s, rank, v));
-                    }
+        let fields = &self.event.fields;
+        let mut map = Names::with_capacity_and_hasher(
+            fields.len() * 2 + 4,
+            foldhash::fast::RandomState::default(),
+        );
+        // (taxonomy name, rank of the schema name among its names, value)
+        let mut taxonomy: Vec<(&'static str, usize, &'a Value)> = Vec::new();
+        for (name, v) in fields.iter() {
+            map.entry(Cow::Borrowed(name)).or_insert(v);
+            if let Some(sigma) = TAXONOMY.backward.get(name) {
+                for s in sigma {
+                    let rank = schema_names(s)
+                        .iter()
+                        .position(|n| *n == name)
+                        .unwrap_or(usize::MAX);
+                    taxonomy.push((s, rank, v));
                 }
             }
-            taxonomy.sort_by_key(|(_, rank, _)| *rank);
-            for (s, _, v) in taxonomy {
-                map.entry(Cow::Borrowed(s)).or_insert(v);
-            }
-            for (name, v) in fields.iter() {
-                if let Some(data) = name.strip_prefix(EVENT_DATA) {
-                    map.entry(Cow::Borrowed(data)).or_insert(v);
-                    if data.contains(' ') {
-                        map.entry(Cow::Owned(data.replace(' ', ""))).or_insert(v);
-                    }
-                } else if let Some(user) = name.strip_prefix(USER_DATA)
-                    && let Some((_, leaf)) = user.split_once('.')
-                {
-                    map.entry(Cow::Borrowed(leaf)).or_insert(v);
-                }
-            }
-            map
         }
+        taxonomy.sort_by_key(|(_, rank, _)| *rank);
+        for (s, _, v) in taxonomy {
+            map.entry(Cow::Borrowed(s)).or_insert(v);
+        }
+        for (name, v) in fields.iter() {
+            if let Some(data) = name.strip_prefix(EVENT_DATA) {
+                map.entry(Cow::Borrowed(data)).or_insert(v);
+                if data.contains(' ') {
+                    map.entry(Cow::Owned(data.replace(' ', ""))).or_insert(v);
+                }
+            } else if let Some(user) = name.strip_prefix(USER_DATA)
+                && let Some((_, leaf)) = user.split_once('.')
+            {
+                map.entry(Cow::Borrowed(leaf)).or_insert(v);
+            }
+        }
+        map
     }
 
     fn lookup(&self, name: &str) -> Option<&'a Value> {
