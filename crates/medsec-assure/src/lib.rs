@@ -1,21 +1,34 @@
 //! Premarket evidence: device profiles, applicability of the MFDS and
-//! KISA requirements decided by rules kept as data, and the MFDS checklist
-//! workspace with its completeness check.
+//! KISA requirements decided by rules kept as data, the MFDS checklist
+//! workspace with its completeness check, the threat model (STRIDE,
+//! the KISA threat catalogue, data-flow diagrams, Threat Dragon files),
+//! the MITRE CVSS rubric for medical devices, the cybersecurity risk
+//! register, security-testing evidence (test cases, SARIF, SBOM findings,
+//! unresolved anomalies) and the traceability matrix with its gaps.
 //!
 //! Architecture invariant: no IO. The store keeps profiles and workspaces
 //! as documents; the server and CLI call in here to decide and merge.
 
 pub mod checklist;
+mod doc;
+pub mod evidence;
 pub mod facts;
 pub mod profile;
+pub mod risk;
+pub mod rubric;
 pub mod rules;
+pub mod threat;
+pub mod trace;
 
 use std::collections::BTreeMap;
 
 pub use checklist::{Checklist, Content, Gap, GapKind, Workspace};
+pub use evidence::TestPlan;
 pub use facts::Facts;
 pub use profile::Profile;
+pub use risk::Register;
 pub use rules::{Decision, Override, Rules, rules};
+pub use threat::ThreatModel;
 
 /// A profile that could not be read, with the field or line at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,6 +21,19 @@ pub struct Profile {
     pub update: Update,
     #[serde(default, rename = "component", skip_serializing_if = "Vec::is_empty")]
     pub components: Vec<Component>,
+    /// Trust boundaries of the threat model ([`crate::threat`]); derived
+    /// from the components when there are none.
+    #[serde(default, rename = "boundary", skip_serializing_if = "Vec::is_empty")]
+    pub boundaries: Vec<BoundaryDecl>,
+    /// Threat-model elements besides the components, roles and stored
+    /// data: external systems (EMR, PACS, an update server), data stores,
+    /// further processes.
+    #[serde(default, rename = "element", skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ElementDecl>,
+    /// Data flows of the threat model; derived from the components, roles,
+    /// stored data and update mechanisms when there are none.
+    #[serde(default, rename = "flow", skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowDecl>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -233,6 +246,10 @@ pub struct Data {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Role {
+    /// Its id in the threat model (an external entity); `role-<kind>`
+    /// when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub name: String,
     pub kind: RoleKind,
     pub authentication: Authentication,
@@ -287,6 +304,10 @@ pub enum UpdateMechanism {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Component {
+    /// Its id in the threat model (a process); its kind (`gateway`,
+    /// `server-2` for a second server) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub name: String,
     pub kind: ComponentKind,
     /// Its operating system, when it runs a general-purpose one.
@@ -316,6 +337,166 @@ pub enum ComponentKind {
     Workstation,
     Server,
     Cloud,
+}
+
+/// A trust boundary the profile states (`[[boundary]]`): a zone whose
+/// elements trust each other more than anything outside it (the patient's
+/// home, the hospital network, the manufacturer's cloud).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoundaryDecl {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The boundary it lies in, for nested zones (a ward inside the
+    /// hospital).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The ids of the elements directly inside it (components, roles,
+    /// stores `store-N`, declared elements).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contains: Vec<String>,
+}
+
+/// A threat-model element the profile states (`[[element]]`) besides its
+/// components and roles.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElementDecl {
+    pub id: String,
+    pub kind: crate::threat::ElementKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A data flow the profile states (`[[flow]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowDecl {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_en: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The element the data comes from (an element id).
+    pub from: String,
+    /// The element the data goes to.
+    pub to: String,
+    /// The protocol in the manufacturer's words (`BLE`, `HL7 v2 over
+    /// TLS`); the interface's kind when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The interface it goes through (an `[[interface]]` name), which must
+    /// belong to one of its ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub data: Vec<DataKind>,
+    /// Encrypted in transit; absent: not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// Both ends authenticate each other (or the sender is
+    /// authenticated); absent: not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticated: Option<bool>,
+    /// It goes over a public network (the Internet, a mobile network).
+    #[serde(default)]
+    pub public_network: bool,
+    /// Data goes both ways (a request and its answer).
+    #[serde(default)]
+    pub bidirectional: bool,
+    /// The trust boundaries the author expects it to cross; checked
+    /// against where its ends are.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crosses: Vec<String>,
+}
+
+/// What a data flow carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataKind {
+    /// 개인의료정보: biometric signals, records, images.
+    PatientData,
+    /// 인증정보: passwords, PINs, tokens, keys.
+    Credentials,
+    /// 기기 제어 명령.
+    Control,
+    /// Firmware or software images.
+    Firmware,
+    /// Settings.
+    Configuration,
+    /// Logs and audit records.
+    Logs,
+    Other,
+}
+
+impl DataKind {
+    pub const ALL: [DataKind; 7] = [
+        DataKind::PatientData,
+        DataKind::Credentials,
+        DataKind::Control,
+        DataKind::Firmware,
+        DataKind::Configuration,
+        DataKind::Logs,
+        DataKind::Other,
+    ];
+
+    /// The name as profiles spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DataKind::PatientData => "patient-data",
+            DataKind::Credentials => "credentials",
+            DataKind::Control => "control",
+            DataKind::Firmware => "firmware",
+            DataKind::Configuration => "configuration",
+            DataKind::Logs => "logs",
+            DataKind::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<DataKind> {
+        DataKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    pub fn ko(self) -> &'static str {
+        match self {
+            DataKind::PatientData => "개인의료정보",
+            DataKind::Credentials => "인증정보",
+            DataKind::Control => "기기 제어 명령",
+            DataKind::Firmware => "펌웨어·소프트웨어",
+            DataKind::Configuration => "설정",
+            DataKind::Logs => "로그·감사기록",
+            DataKind::Other => "기타 데이터",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            DataKind::PatientData => "personal medical information",
+            DataKind::Credentials => "credentials",
+            DataKind::Control => "device control commands",
+            DataKind::Firmware => "firmware and software",
+            DataKind::Configuration => "configuration",
+            DataKind::Logs => "logs and audit records",
+            DataKind::Other => "other data",
+        }
+    }
+
+    /// Data whose loss of confidentiality or integrity can harm a patient
+    /// or open the device to an attacker.
+    pub fn is_sensitive(self) -> bool {
+        matches!(
+            self,
+            DataKind::PatientData | DataKind::Credentials | DataKind::Control | DataKind::Firmware
+        )
+    }
 }
 
 /// A profile's source format.
@@ -411,6 +592,9 @@ impl Profile {
                 ));
             }
         }
+        // The threat-model tables: ids, references, boundaries and flows
+        // (dangling ends, self-loops, nesting cycles, crossings).
+        crate::threat::ThreatModel::structure(self).map_err(|e| e.in_profile(self))?;
         Ok(())
     }
 

@@ -510,3 +510,42 @@ fn a_2019_checklist_carries_to_2024_with_its_documents_and_gaps() {
     assert_eq!(carried.workspace.catalog, "mfds-2024");
     assert_eq!(carried.workspace.items.len(), 35);
 }
+
+#[test]
+fn ward_ecg_patch_system() {
+    // The threat model's full example: network and service-tool updates,
+    // USB and a debug port, logins, stored data: every MFDS 2019 item
+    // applies, for the reasons the table names.
+    let t = check_table("ecg-patch-gateway");
+    let c = catalogs().get("mfds-2019").unwrap();
+    for item in &c.item {
+        assert!(
+            applies(&t, &format!("mfds-2019:{}", item.id)),
+            "{}",
+            item.id
+        );
+    }
+    let reason = |reference: &str| {
+        t.catalogs
+            .iter()
+            .flat_map(|(_, d)| d)
+            .find(|d| d.reference == reference)
+            .map(|d| d.reason_ko.clone())
+            .unwrap()
+    };
+    assert!(
+        reason("mfds-2019:1.12").contains("업데이트"),
+        "{}",
+        reason("mfds-2019:1.12")
+    );
+    assert!(
+        reason("mfds-2019:1.18").contains("물리적 통신포트"),
+        "{}",
+        reason("mfds-2019:1.18")
+    );
+    assert!(
+        reason("mfds-2024:SI-02").contains("이동식 매체"),
+        "{}",
+        reason("mfds-2024:SI-02")
+    );
+}

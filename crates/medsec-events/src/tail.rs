@@ -57,13 +57,20 @@ impl Tail {
 pub(crate) fn event_bytes(ev: &Event) -> usize {
     let fields: usize = ev
         .fields
+        .entries()
         .iter()
         .map(|(n, v)| {
-            48 + n.len()
-                + match v {
-                    medsec_logs::Value::Str(s) => s.len(),
-                    _ => 0,
-                }
+            // The (name, value) pair; an owned name's and a string
+            // value's heap text. Schema names are borrowed statics.
+            let name = match n {
+                std::borrow::Cow::Borrowed(_) => 0,
+                std::borrow::Cow::Owned(n) => 8 + n.len(),
+            };
+            let value = match v {
+                medsec_logs::Value::Str(s) => 8 + s.len(),
+                _ => 0,
+            };
+            size_of::<(medsec_logs::Field, medsec_logs::Value)>() + name + value
         })
         .sum();
     200 + ev.raw.len() + ev.member.len() + ev.source.len() + fields

@@ -273,7 +273,7 @@ pub(crate) fn decode(text: &str, draft: &mut Draft, ctx: TimeContext) -> Result<
                 {
                     let mut name = String::from("cef.");
                     name.push_str(key);
-                    draft.set(&name, Value::Int(n));
+                    draft.set(name, Value::Int(n));
                 } else {
                     draft.prefixed("cef.", key, value);
                 }

@@ -427,10 +427,10 @@ impl CustomDecoder {
                     CaptureType::Ip => schema::parse_ip(text)
                         .map_or_else(|| Value::Str(text.to_owned()), Value::Ip),
                 };
-                draft.set(&capture.field, value);
+                draft.set(schema::intern(&capture.field), value);
             }
             for (name, value) in &self.fields {
-                draft.set(name, value.clone());
+                draft.set(schema::intern(name), value.clone());
             }
             return Ok(());
         }

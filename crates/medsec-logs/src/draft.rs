@@ -2,7 +2,7 @@
 //! found, before the normaliser adds the envelope, masks and makes the
 //! [`Event`](crate::Event).
 
-use crate::event::{Fields, Value};
+use crate::event::{Field, Fields, Value};
 use crate::schema;
 
 /// The decoded part of an event.
@@ -24,15 +24,17 @@ impl Draft {
 
     /// Sets a field from text, typed by the schema ([`schema::typed`]).
     /// Empty text and the `-` placeholder many formats use are skipped.
-    pub fn text(&mut self, name: &str, value: &str) {
+    pub fn text(&mut self, name: impl Into<Field>, value: &str) {
         if value.is_empty() || value == "-" {
             return;
         }
-        self.fields.set(name, schema::typed(name, value));
+        let name = name.into();
+        let value = schema::typed(&name, value);
+        self.fields.set(name, value);
     }
 
     /// Sets a string field as is (skipping empty text and `-`).
-    pub fn str(&mut self, name: &str, value: &str) {
+    pub fn str(&mut self, name: impl Into<Field>, value: &str) {
         if value.is_empty() || value == "-" {
             return;
         }
@@ -40,13 +42,14 @@ impl Draft {
     }
 
     /// Sets a field to a value.
-    pub fn set(&mut self, name: &str, value: Value) {
+    pub fn set(&mut self, name: impl Into<Field>, value: Value) {
         self.fields.set(name, value);
     }
 
     /// Sets a field unless it is already set.
-    pub fn default_text(&mut self, name: &str, value: &str) {
-        if self.fields.get(name).is_none() {
+    pub fn default_text(&mut self, name: impl Into<Field>, value: &str) {
+        let name = name.into();
+        if self.fields.get(&name).is_none() {
             self.text(name, value);
         }
     }
@@ -65,7 +68,7 @@ impl Draft {
 
     /// Sets an IP field if the text is an address, else the fallback
     /// field (a host name where an address is usual).
-    pub fn ip_or(&mut self, ip_field: &str, fallback: &str, value: &str) {
+    pub fn ip_or(&mut self, ip_field: &'static str, fallback: &'static str, value: &str) {
         if value.is_empty() || value == "-" {
             return;
         }

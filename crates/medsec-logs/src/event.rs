@@ -2,6 +2,7 @@
 //! message and its fields under ECS-style names (`@timestamp`,
 //! `source.ip`, `event.action`, …; the list is in `docs/events.md`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -118,8 +119,10 @@ impl fmt::Debug for EventId {
     }
 }
 
-/// A field name such as `source.ip`.
-pub type Field = String;
+/// A field name such as `source.ip`: borrowed for the schema's names and
+/// the decoders' tables (no allocation per event), owned for names taken
+/// from the message (JSON keys, analysts' decoders).
+pub type Field = Cow<'static, str>;
 
 /// A field value. Types matter for search: `destination.port>1024` compares
 /// numbers, `source.ip:10.0.0.0/8` compares addresses.
@@ -199,11 +202,19 @@ impl Fields {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v))
+        self.0.iter().map(|(n, v)| (n.as_ref(), v))
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
-        self.0.iter_mut().map(|(n, v)| (n.as_str(), v))
+        self.0
+            .iter_mut()
+            .map(|&mut (ref n, ref mut v)| (n.as_ref(), v))
+    }
+
+    /// The fields with their names as stored (borrowed or owned), for
+    /// memory accounting.
+    pub fn entries(&self) -> &[(Field, Value)] {
+        &self.0
     }
 
     pub fn len(&self) -> usize {
@@ -215,8 +226,8 @@ impl Fields {
     }
 }
 
-impl FromIterator<(Field, Value)> for Fields {
-    fn from_iter<I: IntoIterator<Item = (Field, Value)>>(iter: I) -> Fields {
+impl<N: Into<Field>> FromIterator<(N, Value)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (N, Value)>>(iter: I) -> Fields {
         let mut fields = Fields::new();
         for (n, v) in iter {
             fields.set(n, v);

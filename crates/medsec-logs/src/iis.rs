@@ -184,8 +184,8 @@ fn decode_values(values: &[&str], state: &IisState, draft: &mut Draft) {
         match col {
             Column::Date => date = value,
             Column::Time => time = value,
-            Column::Field(name) => draft.text(name, value),
-            Column::Spaced(name) => draft.str(name, &value.replace('+', " ")),
+            Column::Field(name) => draft.text(*name, value),
+            Column::Spaced(name) => draft.str(*name, &value.replace('+', " ")),
             Column::Version => {
                 draft.str("http.version", value.strip_prefix("HTTP/").unwrap_or(value))
             }
@@ -195,7 +195,7 @@ fn decode_values(values: &[&str], state: &IisState, draft: &mut Draft) {
             },
             Column::UriStem => stem = value,
             Column::UriQuery => query = value,
-            Column::Other(name) => draft.text(name, value),
+            Column::Other(name) => draft.text(name.clone(), value),
         }
     }
     if !stem.is_empty() {

@@ -65,24 +65,25 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 
 /// Sets the fields of a JSON value under `name`, flattening objects.
 pub(crate) fn flatten(draft: &mut Draft, name: &str, value: &Json) {
+    let field = || schema::intern(name);
     match value {
         Json::Null => {}
-        Json::Bool(b) => draft.set(name, Value::Bool(*b)),
+        Json::Bool(b) => draft.set(field(), Value::Bool(*b)),
         Json::Number(n) => {
             if let Some(i) = n.as_i64() {
-                draft.set(name, Value::Int(i));
+                draft.set(field(), Value::Int(i));
             } else if let Some(x) = n.as_f64() {
-                draft.set(name, Value::Float(x));
+                draft.set(field(), Value::Float(x));
             }
         }
         Json::String(s) => {
             if !s.is_empty() {
-                draft.set(name, schema::typed(name, s));
+                draft.set(field(), schema::typed(name, s));
             }
         }
         Json::Array(items) => {
             if !items.is_empty() {
-                draft.set(name, Value::Str(value.to_string()));
+                draft.set(field(), Value::Str(value.to_string()));
             }
         }
         Json::Object(map) => {

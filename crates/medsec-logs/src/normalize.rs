@@ -224,7 +224,7 @@ pub struct SourceState {
 /// copy of one in an earlier window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Repeats {
-    seen: std::collections::HashMap<EventId, u32>,
+    seen: foldhash::HashMap<EventId, u32>,
     /// Messages counted in the current window.
     messages: u32,
     window: u32,

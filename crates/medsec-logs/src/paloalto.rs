@@ -264,7 +264,7 @@ pub(crate) fn decode(text: &str, draft: &mut Draft, ctx: TimeContext) -> Result<
             continue;
         }
         match col {
-            Col::Field(name) => draft.text(name, value),
+            Col::Field(name) => draft.text(*name, value),
             Col::Panos(name) => draft.prefixed("panw.panos.", name, value),
             Col::Transport => draft.transport(value),
             Col::Seconds => match text::parse_i64(value) {

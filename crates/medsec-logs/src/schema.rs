@@ -4,9 +4,10 @@
 //! `destination.port` as a number) and `docs/events.md` is generated from
 //! it (a test keeps the two in step).
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
-use crate::event::Value;
+use crate::event::{Field, Value};
 use crate::text;
 
 /// The type of a field's values.
@@ -76,6 +77,15 @@ pub fn kind_of(name: &str) -> Option<Kind> {
 pub fn is_documented(name: &str) -> bool {
     FIELDS.binary_search_by(|f| f.name.cmp(name)).is_ok()
         || PREFIXES.iter().any(|p| name.starts_with(p.prefix))
+}
+
+/// The name as a [`Field`]: borrowed from [`FIELDS`] when the schema
+/// documents it (no allocation), else owned.
+pub fn intern(name: &str) -> Field {
+    match FIELDS.binary_search_by(|f| f.name.cmp(name)) {
+        Ok(i) => Cow::Borrowed(FIELDS[i].name),
+        Err(_) => Cow::Owned(name.to_owned()),
+    }
 }
 
 /// The value of a field read as text, typed by [`kind_of`]; text that

@@ -208,7 +208,7 @@ fn enrich(draft: &mut Draft, data: &Map<String, Json>) {
         draft.fields.get("winlog.channel"),
         Some(Value::Str(c)) if c == "Microsoft-Windows-Sysmon/Operational"
     );
-    let copy = |draft: &mut Draft, key: &str, name: &str| {
+    let copy = |draft: &mut Draft, key: &str, name: &'static str| {
         if let Some(v) = get(key) {
             draft.default_text(name, &v);
         }

@@ -20,8 +20,6 @@
 //! any unexploited one, and EPSS orders vulnerabilities of equal CVSS by
 //! how likely they are to be exploited soon.
 
-use std::str::FromStr;
-
 /// A qualitative severity (CVSS v3/v4 rating scale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -125,28 +123,31 @@ pub struct Severity {
 }
 
 impl Severity {
-    /// A score from a vector alone, computed; `None` when the vector is
-    /// not one we can score (it is then ignored).
+    /// A score from a vector alone, computed by `medsec-cvss`; `None`
+    /// when the vector is not one we can score (it is then ignored). The
+    /// score of a v2 or v3.x vector is its base score, that of a v4.0
+    /// vector the score of the whole vector (CVSS-B, -BT, -BE or -BTE), as
+    /// the NVD and the FIRST calculator show them. Old NVD v2 vectors come
+    /// in parentheses: `(AV:N/AC:L/Au:N/C:P/I:P/A:P)`.
     pub fn from_vector(vector: &str, origin: Origin, by: &str) -> Option<Severity> {
         let vector = vector.trim();
-        let (version, score) = if vector.starts_with("CVSS:4.0/") {
-            let v = cvss::v4::Vector::from_str(vector).ok()?;
-            (CvssVersion::V40, v.score().value() as f32)
-        } else if let Some(rest) = vector.strip_prefix("CVSS:3.") {
-            let version = if rest.starts_with('0') {
-                CvssVersion::V30
-            } else {
-                CvssVersion::V31
-            };
-            let v = cvss::v3::Base::from_str(vector).ok()?;
-            (version, v.score().value() as f32)
-        } else {
-            (CvssVersion::V2, v2_base_score(vector)?)
+        let parsed =
+            medsec_cvss::Vector::parse(vector.trim_start_matches('(').trim_end_matches(')'))
+                .ok()?;
+        let version = match parsed.version() {
+            medsec_cvss::Version::V2 => CvssVersion::V2,
+            medsec_cvss::Version::V3_0 => CvssVersion::V30,
+            medsec_cvss::Version::V3_1 => CvssVersion::V31,
+            medsec_cvss::Version::V4 => CvssVersion::V40,
+        };
+        let score = match parsed {
+            medsec_cvss::Vector::V4(v) => v.score(),
+            other => other.base_score(),
         };
         Some(Severity {
             version,
             vector: vector.to_owned(),
-            score,
+            score: score.value() as f32,
             origin,
             by: by.to_owned(),
         })
@@ -188,52 +189,6 @@ pub fn priority(
     (p * 10.0).round() / 10.0
 }
 
-/// The CVSS v2 base score (CVSS v2 guide §3.2.1), from a vector such as
-/// `AV:N/AC:L/Au:N/C:P/I:P/A:P` (optionally in parentheses); `None` when
-/// a base metric is missing, repeated or unknown.
-pub fn v2_base_score(vector: &str) -> Option<f32> {
-    let vector = vector.trim().trim_start_matches('(').trim_end_matches(')');
-    let (mut av, mut ac, mut au, mut c, mut i, mut a) = (None, None, None, None, None, None);
-    for part in vector.split('/') {
-        let (metric, value) = part.split_once(':')?;
-        let slot = match metric {
-            "AV" => &mut av,
-            "AC" => &mut ac,
-            "Au" => &mut au,
-            "C" => &mut c,
-            "I" => &mut i,
-            "A" => &mut a,
-            // Temporal and environmental metrics do not change the base.
-            "E" | "RL" | "RC" | "CDP" | "TD" | "CR" | "IR" | "AR" => continue,
-            _ => return None,
-        };
-        let weight: f64 = match (metric, value) {
-            ("AV", "L") => 0.395,
-            ("AV", "A") => 0.646,
-            ("AV", "N") => 1.0,
-            ("AC", "H") => 0.35,
-            ("AC", "M") => 0.61,
-            ("AC", "L") => 0.71,
-            ("Au", "M") => 0.45,
-            ("Au", "S") => 0.56,
-            ("Au", "N") => 0.704,
-            ("C" | "I" | "A", "N") => 0.0,
-            ("C" | "I" | "A", "P") => 0.275,
-            ("C" | "I" | "A", "C") => 0.660,
-            _ => return None,
-        };
-        if slot.replace(weight).is_some() {
-            return None;
-        }
-    }
-    let (av, ac, au, c, i, a) = (av?, ac?, au?, c?, i?, a?);
-    let impact = 10.41 * (1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a));
-    let exploitability = 20.0 * av * ac * au;
-    let f = if impact == 0.0 { 0.0 } else { 1.176 };
-    let base = ((0.6 * impact) + (0.4 * exploitability) - 1.5) * f;
-    Some(((base * 10.0).round() / 10.0) as f32)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,12 +196,27 @@ mod tests {
     #[test]
     fn v2_scores_match_the_nvd() {
         // Scores as the NVD records in ../shared/data/nvd give them.
-        assert_eq!(v2_base_score("AV:N/AC:L/Au:N/C:C/I:C/A:C"), Some(10.0));
-        assert_eq!(v2_base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P"), Some(7.5));
-        assert_eq!(v2_base_score("AV:L/AC:L/Au:N/C:P/I:N/A:N"), Some(2.1));
-        assert_eq!(v2_base_score("AV:A/AC:M/Au:S/C:N/I:N/A:N"), Some(0.0));
-        assert_eq!(v2_base_score("AV:N/AC:L/Au:N/C:P/I:P"), None);
-        assert_eq!(v2_base_score("AV:N/AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
+        let v2 = |vector: &str| {
+            Severity::from_vector(vector, Origin::NvdPrimary, "").map(|s| (s.version, s.score))
+        };
+        assert_eq!(
+            v2("AV:N/AC:L/Au:N/C:C/I:C/A:C"),
+            Some((CvssVersion::V2, 10.0))
+        );
+        assert_eq!(
+            v2("(AV:N/AC:L/Au:N/C:P/I:P/A:P)"),
+            Some((CvssVersion::V2, 7.5))
+        );
+        assert_eq!(
+            v2("AV:L/AC:L/Au:N/C:P/I:N/A:N"),
+            Some((CvssVersion::V2, 2.1))
+        );
+        assert_eq!(
+            v2("AV:A/AC:M/Au:S/C:N/I:N/A:N"),
+            Some((CvssVersion::V2, 0.0))
+        );
+        assert_eq!(v2("AV:N/AC:L/Au:N/C:P/I:P"), None);
+        assert_eq!(v2("AV:N/AV:N/AC:L/Au:N/C:P/I:P/A:P"), None);
     }
 
     #[test]
@@ -266,6 +236,14 @@ mod tests {
         .unwrap();
         assert_eq!((s.version, s.score), (CvssVersion::V40, 9.3));
         assert!(Severity::from_vector("CVSS:3.1/AV:X", Origin::Osv, "").is_none());
+        // Temporal metrics do not change the base score.
+        let s = Severity::from_vector(
+            "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H/RL:O",
+            Origin::Csaf,
+            "",
+        )
+        .unwrap();
+        assert_eq!((s.version, s.score), (CvssVersion::V30, 10.0));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod alerts;
 mod catalog;
 mod config;
 mod crisis;
+mod cvss;
 mod detect;
 mod device;
 mod generate;
@@ -133,6 +134,9 @@ enum Command {
     /// a member's web root to the ISAC (agent).
     #[command(subcommand)]
     Webshell(webshell::WebshellCommand),
+    /// CVSS v2.0, v3.0, v3.1 and v4.0 vectors: version, scores, severities
+    /// and the normalised vector (offline); exit status 1 if one is invalid.
+    Cvss(cvss::CvssArgs),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -350,6 +354,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Hunt(args) => detect::hunt(args),
         Command::Webmon(cmd) => webmon::run(cmd).await,
         Command::Webshell(cmd) => webshell::run(cmd).await,
+        Command::Cvss(args) => cvss::run(args),
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

@@ -39,7 +39,7 @@ pub const T0: i64 = 1_795_651_200_000_000_000;
 pub fn event_at(secs: i64, raw: &str, fields: &[(&str, Value)]) -> Event {
     let mut f = Fields::new();
     for (k, v) in fields {
-        f.set(*k, v.clone());
+        f.set(k.to_string(), v.clone());
     }
     Event {
         id: EventId::of("m", "s", format!("{secs} {raw} {fields:?}").as_bytes()),

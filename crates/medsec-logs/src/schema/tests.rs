@@ -18,7 +18,7 @@ fn the_table_is_sorted_and_unique() {
 /// Types `text` as field `name` and renders it as the tests do.
 fn check(name: &str, text: &str, expect: &str) {
     let mut fields = crate::event::Fields::new();
-    fields.set(name, typed(name, text));
+    fields.set(name.to_owned(), typed(name, text));
     assert_eq!(
         crate::testing::render(&fields).trim_end(),
         expect,
