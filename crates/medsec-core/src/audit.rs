@@ -150,6 +150,12 @@ actions! {
     IndicatorAdded = "indicator.added", true;
     IndicatorRevoked = "indicator.revoked", true;
     IndicatorExpired = "indicator.expired", true;
+    ThreatModelImported = "threat_model.imported", false;
+    ThreatModelReset = "threat_model.reset", false;
+    RiskRegisterUpdated = "risk_register.updated", false;
+    RiskRubricAssessed = "risk.rubric_assessed", false;
+    ScanReportUploaded = "scan_report.uploaded", false;
+    AnomalyJustified = "anomaly.justified", false;
 }
 
 impl fmt::Display for Action {

@@ -27,6 +27,7 @@ pub mod indicators;
 pub mod inventory;
 pub mod metrics;
 mod middleware;
+pub mod premarket;
 pub mod routes;
 pub mod service;
 pub mod state;

@@ -25,6 +25,7 @@ pub mod inventory;
 mod migrate;
 mod model;
 mod orgs;
+pub mod premarket;
 pub mod releases;
 mod sessions;
 mod settings;

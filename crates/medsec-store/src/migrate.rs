@@ -123,6 +123,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_indicators.sql"),
         postgres: include_str!("../migrations/postgres/0018_indicators.sql"),
     },
+    Migration {
+        version: 19,
+        description: "assure: threat models, risk registers, rubric assessments, scan reports, anomaly justifications",
+        sqlite: include_str!("../migrations/sqlite/0019_premarket.sql"),
+        postgres: include_str!("../migrations/postgres/0019_premarket.sql"),
+    },
 ];
 
 /// The schema version this build expects.

@@ -18,9 +18,12 @@ mod generate;
 mod incidents;
 mod indicators;
 mod logs;
+mod package;
 mod postmarket;
 mod progress;
+mod risk;
 mod sustain;
+mod threat;
 mod webmon;
 mod webshell;
 
@@ -137,6 +140,21 @@ enum Command {
     /// CVSS v2.0, v3.0, v3.1 and v4.0 vectors: version, scores, severities
     /// and the normalised vector (offline); exit status 1 if one is invalid.
     Cvss(cvss::CvssArgs),
+    /// Threat models offline from files: a device profile's model as the
+    /// IMDRF four-question report, JSON, SVG or Threat Dragon; Threat
+    /// Dragon v2 import.
+    #[command(subcommand)]
+    Threat(threat::ThreatCommand),
+    /// The cybersecurity risk register offline from files: first register
+    /// from a profile, update, check (exit status 1 on an unaccepted
+    /// unacceptable residual risk), rubric answers.
+    #[command(subcommand)]
+    Risk(risk::RiskCommand),
+    /// The premarket submission package offline from files: build the ZIP
+    /// (MFDS or FDA 2023 layout, manifest with every file's SHA-256) and
+    /// verify one (exit status 1 on any problem).
+    #[command(subcommand)]
+    Package(package::PackageCommand),
 }
 
 #[derive(Args, Clone, Debug)]
@@ -355,6 +373,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Webmon(cmd) => webmon::run(cmd).await,
         Command::Webshell(cmd) => webshell::run(cmd).await,
         Command::Cvss(args) => cvss::run(args),
+        Command::Threat(cmd) => threat::run(cmd),
+        Command::Risk(cmd) => risk::run(cmd),
+        Command::Package(cmd) => package::run(cmd),
         Command::Config(args) => {
             let config = Config::resolve(&args)?;
             print!("{}", config.to_toml()?);

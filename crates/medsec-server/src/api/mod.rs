@@ -8,7 +8,9 @@ mod assure;
 mod crisis;
 mod incidents;
 mod indicators;
+mod premarket;
 pub mod sustain;
+mod tools;
 mod types;
 mod watch;
 mod webmon;
@@ -36,6 +38,7 @@ use crate::state::AppState;
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = assure::routes(r);
+    let r = premarket::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
     let r = alerts::routes(r);
@@ -44,6 +47,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = indicators::routes(r);
     let r = webmon::routes(r);
     let r = webshell::routes(r);
+    let r = tools::routes(r);
     r.api(
         Public,
         Method::GET,
@@ -209,6 +213,7 @@ impl utoipa::Modify for BearerAuth {
 async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(assure::AssureDoc::openapi());
+    doc.merge(premarket::PremarketDoc::openapi());
     doc.merge(sustain::SustainDoc::openapi());
     doc.merge(watch::WatchDoc::openapi());
     doc.merge(alerts::AlertsDoc::openapi());
@@ -217,6 +222,7 @@ async fn openapi_json() -> Response {
     doc.merge(indicators::IndicatorsDoc::openapi());
     doc.merge(webmon::WebMonitorsDoc::openapi());
     doc.merge(webshell::WebshellDoc::openapi());
+    doc.merge(tools::ToolsDoc::openapi());
     match doc.to_json() {
         Ok(json) => {
             let mut res = json.into_response();

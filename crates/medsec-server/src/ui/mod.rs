@@ -12,7 +12,9 @@ mod crisis;
 mod incidents;
 mod indicators;
 mod pages;
+mod premarket;
 mod sustain;
+mod tools;
 mod watch;
 mod watch_config;
 mod webmon;
@@ -43,6 +45,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = admin::routes(r);
     let r = catalog::routes(r);
     let r = assure::routes(r);
+    let r = premarket::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
     let r = watch_config::routes(r);
@@ -52,6 +55,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = webmon::routes(r);
     let r = webshell::routes(r);
     let r = indicators::routes(r);
+    let r = tools::routes(r);
     account::routes(r)
 }
 

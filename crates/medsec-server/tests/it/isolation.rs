@@ -123,6 +123,10 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "checklist_id" => v.assure.checklist.clone(),
         "evidence_id" => v.assure.evidence.clone(),
         "submission_id" => v.assure.submission.clone(),
+        // A risk and an anomaly of B's device: the device decides, and it
+        // is not A's.
+        "risk_id" => "R-TM-gateway-S".into(),
+        "anomaly_id" => "AN-TC-mfds-2024-IA-01".into(),
         "release_id" => v.sustain.release.clone(),
         "vex_id" => v.sustain.vex.clone(),
         "rule_id" => v.sustain.rule.clone(),
@@ -170,6 +174,9 @@ fn missing_param(name: &str) -> String {
         "catalog_id" => "no-such-catalogue".into(),
         // The same item as B's: only the owned object differs.
         "item_id" => "1.1".into(),
+        // The same risk and anomaly ids as B's: only the device differs.
+        "risk_id" => "R-TM-gateway-S".into(),
+        "anomaly_id" => "AN-TC-mfds-2024-IA-01".into(),
         "session_id" => "0123456789abcdef".into(),
         "lang" => "en".into(),
         "format" => "json".into(),

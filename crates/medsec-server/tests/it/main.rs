@@ -16,7 +16,9 @@ mod indicators;
 mod interop;
 mod isolation;
 mod pages;
+mod premarket;
 mod sustain;
+mod tools;
 mod watch;
 mod webmon;
 mod webshell;
@@ -34,7 +36,9 @@ use indicators::*;
 use interop::*;
 use isolation::*;
 use pages::*;
+use premarket::*;
 use sustain::*;
+use tools::*;
 use watch::*;
 use webmon::*;
 use webshell::*;
@@ -491,6 +495,8 @@ medsec_store::both_backends!(
     assure_review_round_trip,
     assure_api,
     checklist_json_passes_its_schema,
+    premarket_documents_from_profile_to_trace,
+    premarket_api,
     sustain_api_and_pages,
     webhooks_are_signed_and_retried,
     attack_bundles_import_as_feed_records,
@@ -515,4 +521,6 @@ medsec_store::both_backends!(
     webmon_members_see_only_their_own,
     webmon_forms_pages_and_validation,
     webmon_scheduler_claims_due_monitors_once,
+    tools_cvss_calculator_and_api,
+    tools_rubric_questionnaire,
 );

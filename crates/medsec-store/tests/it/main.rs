@@ -9,6 +9,7 @@ mod crisis;
 mod feeds;
 mod incidents;
 mod indicators;
+mod premarket;
 mod releases;
 mod tenancy;
 mod watch;

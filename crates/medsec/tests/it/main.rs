@@ -8,8 +8,11 @@ mod detect;
 mod feeds;
 mod generate;
 mod https;
+mod package;
 mod postmarket;
+mod risk;
 mod scan;
+mod threat;
 mod watch;
 mod webshell;
 

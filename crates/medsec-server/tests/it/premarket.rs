@@ -1,0 +1,746 @@
+//! A device's premarket documents through the web UI and the API: the
+//! ECG gateway of seed 000 from its profile to the threat model, the risk
+//! register, a rubric assessment, a fuzzing campaign's SARIF file, a
+//! justification and the traceability matrix, whose gaps close as the
+//! manufacturer works; bad files are refused naming what and where, stale
+//! revisions conflict, and another manufacturer finds nothing.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use medsec_assure::rubric::Answers;
+use medsec_store::testing::TestDb;
+
+use crate::{ADMIN_PASSWORD, Browser, HOST, Res, TestApp};
+
+fn assure_file(path: &str) -> Vec<u8> {
+    let path = format!("{}/../medsec-assure/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn profile() -> String {
+    String::from_utf8(assure_file("fixtures/devices/ecg-gateway.toml")).unwrap()
+}
+
+/// The text of a page as a reader sees it (askama escapes `/` and `=`).
+fn text(res: &Res) -> String {
+    res.body
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#96;", "`")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+/// A complete questionnaire: the first choice of every question asked.
+fn rubric_answers() -> Answers {
+    let mut a = Answers::default();
+    while let Some(q) = a.next() {
+        a = a.with(q.key, q.choices[0].id);
+    }
+    a
+}
+
+/// The gap kinds the trace page lists, with their count.
+fn gap_kinds(app: &TestApp, page: &Res) -> BTreeMap<String, usize> {
+    let _ = app;
+    let mut out = BTreeMap::new();
+    for row in page.body.split("<tr class=\"gap\">").skip(1) {
+        let kind = row
+            .split("<td>")
+            .nth(1)
+            .and_then(|c| c.split("</td>").next())
+            .unwrap()
+            .to_owned();
+        *out.entry(kind).or_default() += 1;
+    }
+    out
+}
+
+async fn maker_app(db: TestDb) -> TestApp {
+    let app = TestApp::new(db).await;
+    app.setup().await;
+    let root = app.api_login("root", ADMIN_PASSWORD).await;
+    app.add_org(
+        &root,
+        "메드시큐",
+        "manufacturer",
+        "maker",
+        "Quartz-Pass-123",
+    )
+    .await;
+    app.add_org(
+        &root,
+        "Other Devices",
+        "manufacturer",
+        "other",
+        "Cedar-Pass-1234",
+    )
+    .await;
+    app
+}
+
+async fn login<'a>(app: &'a TestApp, user: &str, password: &str) -> Browser<'a> {
+    let mut web = app.browser();
+    web.login(user, password).await;
+    web
+}
+
+/// The device and its checklist on MFDS 2019 (the seed's edition).
+async fn ecg_gateway(web: &mut Browser<'_>) -> String {
+    web.get("/devices").await;
+    let r = web
+        .post("/devices", &[("format", "toml"), ("profile", &profile())])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let device = r.location().trim_start_matches("/devices/").to_owned();
+    web.get(&format!("/devices/{device}")).await;
+    let r = web
+        .post(
+            &format!("/devices/{device}/checklists"),
+            &[("catalog", "mfds-2019")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    device
+}
+
+pub async fn premarket_documents_from_profile_to_trace(db: TestDb) {
+    let app = maker_app(db).await;
+    let mut web = login(&app, "maker", "Quartz-Pass-123").await;
+    let device = ecg_gateway(&mut web).await;
+    let base = format!("/devices/{device}");
+
+    // The device page links to the four documents.
+    let page = web.get(&base).await;
+    for p in ["threat-model", "risks", "tests", "trace"] {
+        assert!(text(&page).contains(&format!("href=\"{base}/{p}\"")), "{p}");
+    }
+
+    // 위협 모델: IMDRF's four questions, the threats with their KISA
+    // threats and requirements, and the diagram from its own route.
+    let page = web.get(&format!("{base}/threat-model")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = text(&page);
+    for q in medsec_assure::threat::report::Question::ALL {
+        assert!(body.contains(q.ko()), "{}", q.ko());
+    }
+    assert!(body.contains("TM-gateway-S"), "{body}");
+    assert!(body.contains("/catalogs/mfds-2019/1.1"), "requirement link");
+    assert!(body.contains(&format!(
+        "<img class=\"diagram\" src=\"{base}/threat-model/export/diagram.svg\""
+    )));
+    let svg = web
+        .get(&format!("{base}/threat-model/export/diagram.svg"))
+        .await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(
+        svg.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(svg.body.contains("<svg") && svg.body.contains("</svg>"));
+    // Threat Dragon: export, import of that export, a malformed file.
+    let dragon = web
+        .get(&format!("{base}/threat-model/export/threat-dragon.json"))
+        .await;
+    assert_eq!(dragon.status, StatusCode::OK);
+    assert!(
+        dragon.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let exported: serde_json::Value = serde_json::from_slice(&dragon.bytes).unwrap();
+    assert!(exported["detail"]["diagrams"].is_array(), "{exported}");
+    let mut broken = exported.clone();
+    broken["detail"]["diagrams"][0]["cells"] = serde_json::json!("not cells");
+    let r = web
+        .upload(
+            &format!("{base}/threat-model/import"),
+            "broken.json",
+            broken.to_string().as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        text(&r).contains("/detail/diagrams/0/cells"),
+        "the pointer: {}",
+        r.body
+    );
+    assert!(
+        app.state
+            .store
+            .threat_model(&app_org(&app, "메드시큐").await, &device)
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing stored"
+    );
+    let r = web
+        .upload(
+            &format!("{base}/threat-model/import"),
+            "ecg.json",
+            &dragon.bytes,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/threat-model")).await;
+    assert!(page.body.contains("ecg.json"), "imported: {}", page.body);
+    assert!(text(&page).contains("TM-gateway-S"));
+    let r = web.post(&format!("{base}/threat-model/reset"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = web.get(&format!("{base}/threat-model")).await;
+    assert!(!page.body.contains("ecg.json"));
+
+    // 위험 관리: the first register, derived and not stored yet.
+    let page = web.get(&format!("{base}/risks")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.input_value("revision").as_deref(), Some("0"));
+    let body = text(&page);
+    assert!(body.contains("R-TM-gateway-S"));
+    assert!(
+        body.contains(&format!(
+            "/tools/rubric?device={device}&risk=R-TM-gateway-S"
+        )),
+        "{}",
+        body.split("tools/rubric").nth(1).unwrap_or("no link")
+    );
+
+    // The trace of the first draft.
+    let trace = web.get(&format!("{base}/trace")).await;
+    assert_eq!(trace.status, StatusCode::OK, "{}", trace.body);
+    let first = gap_kinds(&app, &trace);
+    for kind in ["시험 없는 통제", "실시 안 한 시험", "구현 안 된 통제"] {
+        assert!(first.contains_key(kind), "{kind}: {first:?}");
+    }
+    assert!(!first.contains_key("정당화 없는 이상 사항"), "{first:?}");
+    assert!(!first.contains_key("없는 증거 파일"), "{first:?}");
+    let residual_before = first.get("검토 안 된 잔여위험").copied().unwrap_or(0);
+    assert!(residual_before > 0, "{first:?}");
+    // Each gap links to where it is fixed.
+    assert!(text(&trace).contains(&format!("{base}/risks#control-C-")));
+    assert!(text(&trace).contains("/checklists/"));
+
+    // Edit a risk: harm, controls, residual and acceptance.
+    let risk = "R-TM-gateway-S";
+    let path = format!("{base}/risks/{risk}");
+    let edit = |rev: &'static str| {
+        vec![
+            ("revision", rev),
+            ("harm_severity", "serious"),
+            ("harm_rationale", "잘못된 심전도 전송으로 진단 지연"),
+            ("control:C-user-auth", "implemented"),
+            ("residual_exploitability", "low"),
+            ("residual_severity", ""),
+            (
+                "residual_rationale",
+                "게이트웨이 관리 화면은 인증 뒤에 있음",
+            ),
+            ("accept", "yes"),
+            ("accepted_by", "이품질 (위험관리 책임자)"),
+            ("accepted_on", "2025-03-07"),
+            (
+                "acceptance_rationale",
+                "추가 통제는 실행 불가능하며 이익이 잔여위험보다 큼",
+            ),
+        ]
+    };
+    // A bad date names the field and stores nothing.
+    let mut bad = edit("0");
+    bad[9] = ("accepted_on", "곧");
+    let r = web.post(&path, &bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("accepted_on"), "{}", r.body);
+    let r = web.post(&path, &edit("0")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().ends_with("#risk-R-TM-gateway-S"));
+    // The same form again: its revision is stale.
+    let mut again = edit("0");
+    again[1] = ("harm_severity", "critical");
+    let r = web.post(&path, &again).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("changed by someone else"), "{}", r.body);
+    // An unknown risk is not found.
+    let r = web
+        .post(&format!("{base}/risks/R-no-such"), &edit("1"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let page = web.get(&format!("{base}/risks")).await;
+    assert_eq!(page.input_value("revision").as_deref(), Some("1"));
+    assert!(page.body.contains("이품질"));
+
+    // The rubric page's contract: `answers` and `_csrf` only.
+    let answers = rubric_answers();
+    let assessed = answers.assess().unwrap();
+    let r = web
+        .post(
+            &format!("{path}/rubric"),
+            &[("answers", "{\"answers\": {\"XNOPE\": \"yes\"}}")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(text(&r).contains("answers.XNOPE"), "{}", r.body);
+    let r = web
+        .post(
+            &format!("{path}/rubric"),
+            &[("answers", &serde_json::to_string(&answers).unwrap())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/risks")).await;
+    assert_eq!(page.input_value("revision").as_deref(), Some("2"));
+    assert!(text(&page).contains(&assessed.vector), "{}", page.body);
+    let org = app_org(&app, "메드시큐").await;
+    let stored = app
+        .state
+        .store
+        .rubric_assessments(&org, &device, Some(risk))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].vector, assessed.vector);
+
+    // Download, change and upload the register; a broken one is refused
+    // naming the entry and field, all or nothing.
+    let toml = web.get(&format!("{base}/risk-register/export/toml")).await;
+    assert_eq!(toml.status, StatusCode::OK);
+    let toml = toml.body;
+    assert!(toml.contains("medsec-risk-register/1"));
+    let broken = toml.replacen("controls = [", "controls = [\"C-nowhere\", ", 1);
+    web.get(&format!("{base}/risks")).await;
+    let r = web
+        .upload_with(
+            &format!("{base}/risk-register/upload"),
+            &[("revision", "2")],
+            "register.toml",
+            broken.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        text(&r).contains("controls[0]") && text(&r).contains("C-nowhere"),
+        "{}",
+        r.body
+    );
+    let r = web
+        .upload_with(
+            &format!("{base}/risk-register/upload"),
+            &[("revision", "2")],
+            "register.toml",
+            b"schema = \"medsec-risk-register/1\"\ntitle = ",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = web
+        .upload_with(
+            &format!("{base}/risk-register/upload"),
+            &[("revision", "2")],
+            "register.toml",
+            toml.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/risks")).await;
+    assert_eq!(page.input_value("revision").as_deref(), Some("3"));
+    // Rebuilding from the model adds nothing new and keeps the edits.
+    let r = web
+        .post(
+            &format!("{base}/risk-register/rebuild"),
+            &[("revision", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/risks")).await;
+    assert!(page.body.contains("이품질"));
+
+    // 보안 시험 증거: a malformed SARIF file is refused with its pointer
+    // and nothing is kept; the fuzzing campaign's file is kept.
+    let page = web.get(&format!("{base}/tests")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("TC-mfds-2019-1.1"));
+    let evidence_before = app.state.store.list_evidence(&org).await.unwrap().len();
+    let r = web
+        .upload_with(
+            &format!("{base}/scans"),
+            &[("test", "TC-mfds-2019-1.1")],
+            "bad.sarif",
+            &assure_file("tests/sarif/invalid/results-not-array.sarif"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        text(&r).contains("/runs/0/results: must be an array"),
+        "{}",
+        r.body
+    );
+    let r = web
+        .upload_with(
+            &format!("{base}/scans"),
+            &[("test", "TC-nowhere")],
+            "fuzz.sarif",
+            &assure_file("tests/sarif/valid/medsec-sample-fuzz-login-parser.sarif"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(text(&r).contains("TC-nowhere"));
+    assert_eq!(
+        app.state.store.list_evidence(&org).await.unwrap().len(),
+        evidence_before
+    );
+    assert!(
+        app.state
+            .store
+            .scan_reports(&org, &device)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let fuzz = assure_file("tests/sarif/valid/medsec-sample-fuzz-login-parser.sarif");
+    let r = web
+        .upload_with(
+            &format!("{base}/scans"),
+            &[("test", "TC-mfds-2019-1.1")],
+            "fuzz-login-parser.sarif",
+            &fuzz,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let evidence = app.state.store.list_evidence(&org).await.unwrap();
+    assert_eq!(evidence.len(), evidence_before + 1);
+    let sha = medsec_assure::evidence::sha256_hex(&fuzz);
+    assert!(evidence.iter().any(|e| e.sha256 == sha));
+    let page = web.get(&format!("{base}/tests")).await;
+    assert!(page.body.contains("fuzz-login-parser.sarif"));
+    let anomalies: Vec<String> = page
+        .body
+        .split("name=\"anomaly\" value=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().replace("&#x2f;", "/"))
+        .collect();
+    assert_eq!(anomalies.len(), 2, "both fuzzer findings: {anomalies:?}");
+
+    // The trace now has the unjustified anomalies but no missing file:
+    // the SARIF file is stored as evidence.
+    let trace = web.get(&format!("{base}/trace")).await;
+    let second = gap_kinds(&app, &trace);
+    assert_eq!(second.get("정당화 없는 이상 사항"), Some(&2), "{second:?}");
+    assert!(!second.contains_key("없는 증거 파일"), "{second:?}");
+    // The accepted risk left the residual gaps.
+    assert!(
+        second.get("검토 안 된 잔여위험").copied().unwrap_or(0) < residual_before,
+        "{second:?}"
+    );
+
+    // Justifications: an unknown anomaly and an unknown control are
+    // refused; a complete one closes its gap.
+    web.get(&format!("{base}/tests")).await;
+    let r = web
+        .post(
+            &format!("{base}/anomalies"),
+            &[
+                ("anomaly", "AN-nowhere"),
+                ("why_acceptable", "인증 전에는 도달할 수 없음"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = web
+        .post(
+            &format!("{base}/anomalies"),
+            &[
+                ("anomaly", &anomalies[0]),
+                ("why_acceptable", "인증 전에는 도달할 수 없음"),
+                ("compensating_controls", "C-nowhere"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("C-nowhere"));
+    let r = web
+        .post(
+            &format!("{base}/anomalies"),
+            &[
+                ("anomaly", &anomalies[0]),
+                (
+                    "why_acceptable",
+                    "인증 전에는 길이 제한(512 B)으로 도달 불가, 다음 릴리스에서 수정",
+                ),
+                ("compensating_controls", "C-user-auth"),
+                ("on", "2025-03-06"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let trace = web.get(&format!("{base}/trace")).await;
+    let third = gap_kinds(&app, &trace);
+    assert_eq!(third.get("정당화 없는 이상 사항"), Some(&1), "{third:?}");
+    assert!(
+        third.values().sum::<usize>() < second.values().sum::<usize>(),
+        "closing gaps shrinks the list"
+    );
+    // The English page says the same in English.
+    web.get(&format!("/lang/en?next={base}/trace")).await;
+    let en = web.get(&format!("{base}/trace")).await;
+    assert!(en.body.contains("Anomaly without justification"));
+    web.get(&format!("/lang/ko?next={base}/trace")).await;
+
+    // Every change is audited.
+    let actions: Vec<String> = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .map(|(a, _, _)| a)
+        .collect();
+    for a in [
+        "threat_model.imported",
+        "threat_model.reset",
+        "risk_register.updated",
+        "risk.rubric_assessed",
+        "scan_report.uploaded",
+        "anomaly.justified",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+
+    // Another manufacturer finds none of it, by page or API.
+    let mut other = login(&app, "other", "Cedar-Pass-1234").await;
+    for p in ["threat-model", "risks", "tests", "trace"] {
+        assert_eq!(
+            other.get(&format!("{base}/{p}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{p}"
+        );
+    }
+    other.get("/devices").await;
+    assert_eq!(
+        other.post(&path, &edit("3")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let api = app.api_login("other", "Cedar-Pass-1234").await;
+    assert_eq!(
+        api.get(&format!("/api/v1{base}/risk-register"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn app_org(app: &TestApp, name: &str) -> String {
+    app.state
+        .store
+        .list_orgs()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| o.name == name)
+        .unwrap()
+        .id
+}
+
+/// Sends a raw body with the API token.
+async fn api_raw(app: &TestApp, token: &str, method: Method, path: &str, body: Vec<u8>) -> Res {
+    app.send(
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, HOST)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn premarket_api(db: TestDb) {
+    let app = maker_app(db).await;
+    let mut web = login(&app, "maker", "Quartz-Pass-123").await;
+    let device = ecg_gateway(&mut web).await;
+    let api = app.api_login("maker", "Quartz-Pass-123").await;
+    let token = api.token.clone().unwrap();
+    let base = format!("/api/v1/devices/{device}");
+
+    let m = api.get(&format!("{base}/threat-model")).await;
+    assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+    let m = m.json();
+    assert_eq!(m["source"]["source"], "derived");
+    assert!(m["model"]["threats"].as_array().unwrap().len() > 5);
+    assert_eq!(m["report"]["working_on"]["question"], "working-on");
+    assert_eq!(m["report"]["good_job"]["question"], "good-job");
+    let svg = api.get(&format!("{base}/threat-model/diagram.svg")).await;
+    assert!(svg.body.starts_with("<svg") || svg.body.starts_with("<?xml"));
+    let dragon = api.get(&format!("{base}/threat-model/dragon")).await;
+    assert_eq!(dragon.status, StatusCode::OK);
+    let r = api_raw(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{base}/threat-model/dragon?filename=ecg.json"),
+        b"{\"version\": \"2.6.2\"}".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["error"]["field"], "file");
+    let r = api_raw(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{base}/threat-model/dragon?filename=ecg.json"),
+        dragon.bytes.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        api.get(&format!("{base}/threat-model")).await.json()["source"]["filename"],
+        "ecg.json"
+    );
+    let r = api
+        .call(Method::DELETE, &format!("{base}/threat-model"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+
+    // The register: derived (revision 0), patched, conflicting, replaced.
+    let reg = api.get(&format!("{base}/risk-register")).await.json();
+    assert_eq!(reg["revision"], 0);
+    assert!(!reg["evaluations"].as_array().unwrap().is_empty());
+    let r = api
+        .call(
+            Method::PATCH,
+            &format!("{base}/risks/R-TM-gateway-S"),
+            Some(serde_json::json!({"revision": 0, "harm_severity": "critical", "controls": {"C-user-auth": "verified"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["revision"], 1);
+    let r = api
+        .call(
+            Method::PATCH,
+            &format!("{base}/risks/R-TM-gateway-S"),
+            Some(serde_json::json!({"revision": 0, "harm_severity": "minor"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = api
+        .call(
+            Method::PATCH,
+            &format!("{base}/risks/R-TM-gateway-S"),
+            Some(serde_json::json!({"revision": 1, "controls": {"C-nowhere": "verified"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let mut document = api.get(&format!("{base}/risk-register")).await.json()["register"].clone();
+    document["risk"][0]["exploitability"]["vector"] = serde_json::json!("CVSS:3.1/AV:X");
+    let r = api
+        .call(
+            Method::PUT,
+            &format!("{base}/risk-register"),
+            Some(serde_json::json!({"revision": 1, "register": document})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("exploitability.vector")
+            || r.body.contains("exploitability.vector"),
+        "{}",
+        r.body
+    );
+    let r = api
+        .post(
+            &format!("{base}/risks/R-TM-gateway-S/rubric"),
+            serde_json::json!({"answers": rubric_answers()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["revision"], 2);
+    let r = api
+        .post(
+            &format!("{base}/risk-register/rebuild"),
+            serde_json::json!({"revision": 2}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Scans and anomalies.
+    let fuzz = assure_file("tests/sarif/valid/medsec-sample-fuzz-login-parser.sarif");
+    let r = api_raw(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{base}/scans?test=TC-mfds-2019-1.1&filename=fuzz.sarif"),
+        assure_file("tests/sarif/invalid/results-not-array.sarif"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("/runs/0/results"), "{}", r.body);
+    let r = api_raw(
+        &app,
+        &token,
+        Method::POST,
+        &format!("{base}/scans?test=TC-mfds-2019-1.1&filename=fuzz.sarif"),
+        fuzz.clone(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.json()["sha256"],
+        medsec_assure::evidence::sha256_hex(&fuzz)
+    );
+    assert_eq!(
+        api.get(&format!("{base}/scans")).await.json()[0]["findings"],
+        2
+    );
+    let anomalies = api.get(&format!("{base}/anomalies")).await.json();
+    let id = anomalies[0]["id"].as_str().unwrap().to_owned();
+    let encoded = percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC);
+    let r = api
+        .call(
+            Method::PUT,
+            &format!("{base}/anomalies/{encoded}/justification"),
+            Some(serde_json::json!({"why_acceptable": "퍼저 전용 빌드에서만 재현됨", "on": "2025-03-06"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let trace = api.get(&format!("{base}/trace")).await.json();
+    let gaps = trace["matrix"]["gaps"].as_array().unwrap();
+    let unjustified: Vec<&serde_json::Value> = gaps
+        .iter()
+        .filter(|g| g["kind"] == "anomaly-without-justification")
+        .collect();
+    assert_eq!(unjustified.len(), 1, "{unjustified:?}");
+    assert!(!gaps.iter().any(|g| g["kind"] == "evidence-missing"));
+
+    // Another manufacturer: not found everywhere.
+    let other = app.api_login("other", "Cedar-Pass-1234").await;
+    for p in [
+        "threat-model",
+        "risk-register",
+        "scans",
+        "anomalies",
+        "trace",
+    ] {
+        assert_eq!(
+            other.get(&format!("{base}/{p}")).await.status,
+            StatusCode::NOT_FOUND,
+            "{p}"
+        );
+    }
+    assert_eq!(
+        other
+            .call(
+                Method::PATCH,
+                &format!("{base}/risks/R-TM-gateway-S"),
+                Some(serde_json::json!({"revision": 3, "harm_severity": "minor"}))
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
