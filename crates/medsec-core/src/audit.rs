@@ -156,6 +156,7 @@ actions! {
     RiskRubricAssessed = "risk.rubric_assessed", false;
     ScanReportUploaded = "scan_report.uploaded", false;
     AnomalyJustified = "anomaly.justified", false;
+    PackageBuilt = "package.built", false;
 }
 
 impl fmt::Display for Action {

@@ -841,3 +841,134 @@ pub async fn justify(
         .await?;
     Ok(j)
 }
+
+// --- the submission package -------------------------------------------------
+
+/// A built submission package, ready to download.
+pub struct PackageFile {
+    pub bytes: Vec<u8>,
+    pub filename: String,
+    pub manifest: medsec_package::Manifest,
+}
+
+/// Builds the submission package of one of the caller's devices in
+/// `layout` from what is stored: the profile, the latest checklist (or the
+/// unstarted one standing in), the threat model, the register, the test
+/// plan, the SARIF reports with their files, the justifications, and the
+/// evidence files the checklist links. Audited with the ZIP's SHA-256 and
+/// the number of gaps, which the package lists rather than hides.
+pub async fn package(
+    state: &AppState,
+    by: &By,
+    device_id: &str,
+    layout: medsec_package::Layout,
+) -> Result<PackageFile> {
+    let docs = documents(state, by, device_id).await?;
+    let mut used = std::collections::BTreeSet::new();
+    // Two stored files may share a name; the package needs unique ones.
+    let mut unique = |id: &str, name: &str| {
+        let name = assure_svc::clean_filename(name);
+        if used.insert(name.clone()) {
+            name
+        } else {
+            let named = format!("{id}-{name}");
+            used.insert(named.clone());
+            named
+        }
+    };
+    let mut scans = Vec::new();
+    let mut scanned = std::collections::BTreeSet::new();
+    for (row, report) in &docs.scans {
+        let (file, bytes) = state
+            .store
+            .get_evidence(&by.org_id, &row.evidence_id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("scan {}: evidence is missing", row.id)))?;
+        scanned.insert(file.id.clone());
+        scans.push(medsec_package::Scan {
+            name: unique(&file.id, &file.filename),
+            bytes,
+            report: report.clone(),
+        });
+    }
+    let mut evidence = Vec::new();
+    if docs.checklist_id.is_some() {
+        let view = assure_svc::checklist_of_device(state, &by.org_id, device_id).await?;
+        let mut linked: Vec<String> = view
+            .workspace
+            .items
+            .values()
+            .flat_map(|c| {
+                c.attachments
+                    .iter()
+                    .filter_map(|a| a.evidence.as_ref())
+                    .chain(c.tests.iter().filter_map(|t| t.evidence.as_ref()))
+            })
+            .map(|e| e.id.clone())
+            .filter(|id| !scanned.contains(id))
+            .collect();
+        linked.sort();
+        linked.dedup();
+        for id in linked {
+            // A file the checklist names but the store no longer has is a
+            // gap the trace reports (evidence missing), not a failure.
+            if let Some((file, bytes)) = state.store.get_evidence(&by.org_id, &id).await? {
+                evidence.push(medsec_package::Evidence {
+                    name: unique(&file.id, &file.filename),
+                    bytes,
+                });
+            }
+        }
+    }
+    let now = state.now();
+    let created = time::OffsetDateTime::from_unix_timestamp_nanos(
+        i128::from(now.millis()).saturating_mul(1_000_000),
+    )
+    .map_err(|e| internal("package time", e))?;
+    let device = docs.register.model.device.profile.clone();
+    let inputs = medsec_package::Inputs {
+        profile: device,
+        checklist: docs.checklist,
+        model: docs.register.model.model,
+        register: docs.register.register,
+        plan: docs.plan,
+        scans,
+        findings: Vec::new(),
+        sbom: None,
+        justifications: docs.justifications,
+        evidence,
+        created,
+    };
+    let fonts = assure_svc::fonts()?;
+    let built = tokio::task::spawn_blocking(move || medsec_package::build(&inputs, layout, &fonts))
+        .await
+        .map_err(|e| internal("package", e))?
+        .map_err(|e| invalid("package", e))?;
+    let sha256 = evidence::sha256_hex(&built.zip);
+    let d = &built.manifest.device;
+    let filename = format!(
+        "{}-{}-{}-{}.zip",
+        d.product,
+        d.model,
+        d.version,
+        layout.as_str()
+    );
+    state
+        .store
+        .audit(
+            by.audit(now, Action::PackageBuilt)
+                .target("device", device_id.to_owned())
+                .details(serde_json::json!({
+                    "layout": layout.as_str(),
+                    "sha256": sha256,
+                    "files": built.manifest.files.len(),
+                    "gaps": built.manifest.gaps,
+                })),
+        )
+        .await?;
+    Ok(PackageFile {
+        bytes: built.zip,
+        filename,
+        manifest: built.manifest,
+    })
+}

@@ -121,6 +121,12 @@ pub fn routes(r: Routes) -> Routes {
         "/api/v1/devices/{device_id}/trace",
         get(get_trace),
     )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/devices/{device_id}/package/{layout}",
+        get(get_package),
+    )
 }
 
 /// A device id and a second id (a risk, an anomaly) in the path; the
@@ -562,9 +568,30 @@ async fn get_trace(
     })))
 }
 
+/// The submission package as a ZIP (`mfds` or `fda`), built from the
+/// device's stored documents, with its manifest's SHA-256 of every file
+/// (audited). Gaps are listed in the package, not refused.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/package/{layout}", tag = "premarket", security(("bearer" = [])),
+    params(("device_id" = String, Path), ("layout" = String, Path, description = "mfds or fda")),
+    responses((status = 200, description = "The ZIP", content_type = "application/zip"), (status = 404, description = "Not found", body = ErrorBody)))]
+async fn get_package(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    crate::extract::RefPair(id, layout): crate::extract::RefPair,
+) -> Result<Response> {
+    let layout = medsec_package::Layout::parse(&layout).ok_or(Error::NotFound)?;
+    let by = assure_svc::as_maker(&state, &actor, false).await?;
+    let file = svc::package(&state, &by, &id, layout).await?;
+    Ok(assure_svc::attachment(
+        file.bytes,
+        "application/zip",
+        &file.filename,
+    ))
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace),
+    paths(get_package, get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace),
     components(schemas(ThreatModelSource, RegisterBody, RevisionBody, RiskPatchBody, RubricBody, ScanOut, JustificationInput, svc::ResidualInput, svc::AcceptanceInput)),
     tags((name = "premarket", description = "Premarket documents of a device: threat model, risk register, rubric, security test evidence, traceability")),
 )]

@@ -128,6 +128,12 @@ pub fn routes(r: Routes) -> Routes {
         "/devices/{device_id}/trace",
         get(trace_page),
     )
+    .ui(
+        Access::User,
+        Method::GET,
+        "/devices/{device_id}/package/{layout}",
+        get(package_download),
+    )
 }
 
 /// A device id and a risk id in the path. Risk ids are the register's
@@ -1058,6 +1064,25 @@ async fn register_download(
             "{}.risk-register.{format}",
             view.model.device.profile.title()
         ),
+    ))
+}
+
+/// The submission package (`mfds` or `fda`) as a ZIP download.
+async fn package_download(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    crate::extract::RefPair(id, layout): crate::extract::RefPair,
+) -> Result<Response> {
+    if !is_device_id(&id) {
+        return Err(Error::NotFound);
+    }
+    let layout = medsec_package::Layout::parse(&layout).ok_or(Error::NotFound)?;
+    let by = assure_svc::as_maker(&state, &actor, false).await?;
+    let file = svc::package(&state, &by, &id, layout).await?;
+    Ok(assure_svc::attachment(
+        file.bytes,
+        "application/zip",
+        &file.filename,
     ))
 }
 

@@ -135,6 +135,7 @@ fn victim_param(v: &Victim, name: &str) -> String {
         "source_id" => v.sustain.source.clone(),
         "decoder_name" => "secui-mf2".into(),
         "format" => "json".into(),
+        "layout" => "mfds".into(),
         "action_id" => "caution-block-indicators".into(),
         "alert_id" => v.alert_id.clone(),
         "suppression_id" => v.suppression_id.clone(),
@@ -180,6 +181,7 @@ fn missing_param(name: &str) -> String {
         "session_id" => "0123456789abcdef".into(),
         "lang" => "en".into(),
         "format" => "json".into(),
+        "layout" => "mfds".into(),
         _ => "00000000-0000-4000-8000-000000000000".into(),
     }
 }

@@ -207,6 +207,7 @@ pub async fn every_page_renders_in_both_languages(db: TestDb) {
                 || spec.path.ends_with("/report.pdf")
                 || spec.path.ends_with("/evidence/{file_id}")
                 || spec.path.ends_with("/reports/{report_id}")
+                || spec.path.ends_with("/package/{layout}")
             {
                 continue;
             }

@@ -489,6 +489,41 @@ pub async fn premarket_documents_from_profile_to_trace(db: TestDb) {
     assert!(en.body.contains("Anomaly without justification"));
     web.get(&format!("/lang/ko?next={base}/trace")).await;
 
+    // One action builds the submission package from what is stored; it
+    // verifies, holds the SARIF file by its SHA-256 and lists the gaps
+    // the trace page shows instead of hiding them.
+    assert!(offers_package(
+        &web.get(&format!("{base}/trace")).await.body,
+        &base
+    ));
+    for layout in ["mfds", "fda"] {
+        let zip = web.get(&format!("{base}/package/{layout}")).await;
+        assert_eq!(zip.status, StatusCode::OK, "{layout}: {}", zip.body);
+        assert!(zip.bytes.starts_with(b"PK\x03\x04"), "{layout}");
+        let v = medsec_package::verify(&zip.bytes);
+        assert!(v.is_clean(), "{layout}: {:?}", v.problems);
+        let manifest = v.manifest.unwrap();
+        assert!(
+            manifest.files.iter().any(|f| f.sha256 == sha),
+            "{layout}: the SARIF file is in the package"
+        );
+        assert_eq!(
+            manifest.gaps_by_kind.get("anomaly-without-justification"),
+            Some(&1),
+            "{layout}: {:?}",
+            manifest.gaps_by_kind
+        );
+        assert_eq!(
+            manifest.gaps,
+            third.values().sum::<usize>(),
+            "{layout}: the package lists the trace page's gaps"
+        );
+    }
+    assert_eq!(
+        web.get(&format!("{base}/package/docx")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // Every change is audited.
     let actions: Vec<String> = app
         .audit_actions()
@@ -503,13 +538,14 @@ pub async fn premarket_documents_from_profile_to_trace(db: TestDb) {
         "risk.rubric_assessed",
         "scan_report.uploaded",
         "anomaly.justified",
+        "package.built",
     ] {
         assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
     }
 
     // Another manufacturer finds none of it, by page or API.
     let mut other = login(&app, "other", "Cedar-Pass-1234").await;
-    for p in ["threat-model", "risks", "tests", "trace"] {
+    for p in ["threat-model", "risks", "tests", "trace", "package/mfds"] {
         assert_eq!(
             other.get(&format!("{base}/{p}")).await.status,
             StatusCode::NOT_FOUND,
@@ -528,6 +564,11 @@ pub async fn premarket_documents_from_profile_to_trace(db: TestDb) {
             .status,
         StatusCode::NOT_FOUND
     );
+}
+
+/// Whether the trace page offers both package downloads.
+fn offers_package(body: &str, base: &str) -> bool {
+    body.contains(&format!("{base}/package/mfds")) && body.contains(&format!("{base}/package/fda"))
 }
 
 async fn app_org(app: &TestApp, name: &str) -> String {
@@ -716,6 +757,11 @@ pub async fn premarket_api(db: TestDb) {
         .collect();
     assert_eq!(unjustified.len(), 1, "{unjustified:?}");
     assert!(!gaps.iter().any(|g| g["kind"] == "evidence-missing"));
+    let zip = api.get(&format!("{base}/package/fda")).await;
+    assert_eq!(zip.status, StatusCode::OK, "{}", zip.body);
+    let v = medsec_package::verify(&zip.bytes);
+    assert!(v.is_clean(), "{:?}", v.problems);
+    assert_eq!(v.manifest.unwrap().gaps, gaps.len());
 
     // Another manufacturer: not found everywhere.
     let other = app.api_login("other", "Cedar-Pass-1234").await;
@@ -725,6 +771,7 @@ pub async fn premarket_api(db: TestDb) {
         "scans",
         "anomalies",
         "trace",
+        "package/mfds",
     ] {
         assert_eq!(
             other.get(&format!("{base}/{p}")).await.status,
