@@ -106,6 +106,9 @@ fn main() {
             name: "VVT-SW-001.txt".into(),
             bytes: b"Penetration test report of the ECG gateway".to_vec(),
         }],
+        tplc: None,
+        support: Vec::new(),
+        end_of_support: None,
         created: time::macros::datetime!(2026-03-02 09:00 UTC),
     };
     println!(

@@ -157,6 +157,9 @@ actions! {
     ScanReportUploaded = "scan_report.uploaded", false;
     AnomalyJustified = "anomaly.justified", false;
     PackageBuilt = "package.built", false;
+    SubmissionPackageAttached = "submission.package_attached", false;
+    DeviceReleaseLinked = "device.release_linked", false;
+    DeviceReleaseUnlinked = "device.release_unlinked", false;
 }
 
 impl fmt::Display for Action {

@@ -17,8 +17,9 @@ use medsec_pdf::{Fonts, Lang, Options};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::layout::Kind;
-use crate::{Inputs, PackageError, doc_error};
+use crate::layout::{DocId, Kind};
+use crate::submission::{self, Support};
+use crate::{DocumentGap, Inputs, PackageError, doc_error};
 
 /// The schema of `vulnerability-assessment.json`.
 pub const VULNERABILITY_SCHEMA: &str = "medsec-vulnerability-assessment/1";
@@ -40,6 +41,8 @@ pub(crate) struct File {
 pub(crate) struct Documents {
     pub files: Vec<File>,
     pub matrix: Matrix,
+    /// What the submission documents leave unstated.
+    pub gaps: Vec<DocumentGap>,
 }
 
 const PDF: &str = "application/pdf";
@@ -84,6 +87,18 @@ fn titles(kind: Kind) -> (&'static str, &'static str) {
         Kind::Trace => ("추적성 매트릭스", "Traceability matrix"),
         Kind::Scan => ("도구 시험 결과 (SARIF)", "Scanner results (SARIF)"),
         Kind::Evidence => ("시험 증거 자료", "Test evidence"),
+        Kind::Characteristics => ("사이버보안 특성 명세서", "Characteristics sheet"),
+        Kind::ComponentSupport => ("구성요소별 지원 현황", "Component support"),
+        Kind::Labelling => (
+            "사용자 보안 문서 (라벨 표시)",
+            "Customer security documentation (labelling)",
+        ),
+        Kind::Tplc => (
+            "TPLC 사이버보안 관리 계획",
+            "TPLC cybersecurity management plan",
+        ),
+        Kind::Metrics => ("사이버보안 지표", "Cybersecurity metrics"),
+        Kind::Interoperability => ("상호운용성 고려사항", "Interoperability considerations"),
     }
 }
 
@@ -151,6 +166,8 @@ pub(crate) fn render(inputs: &Inputs, fonts: &Fonts) -> Result<Documents, Packag
     })
     .map_err(|e| doc_error("risk register", e))?;
     let threat_report = ThreatReport::new(&inputs.model, catalogs);
+    let support = submission::resolve_support(inputs);
+    let gaps = submission::gaps(inputs, &support);
     let created = inputs.created.to_offset(time::UtcOffset::UTC);
     let options = |lang| Options {
         lang,
@@ -164,8 +181,14 @@ pub(crate) fn render(inputs: &Inputs, fonts: &Fonts) -> Result<Documents, Packag
         inputs,
         matrix: &matrix,
         threat: &threat_report,
+        support: &support,
+        gaps: &gaps,
     };
     let pdf_jobs: Vec<(String, Kind, Lang)> = [
+        ("characteristics", Kind::Characteristics),
+        ("labelling", Kind::Labelling),
+        ("tplc-plan", Kind::Tplc),
+        ("interoperability", Kind::Interoperability),
         ("checklist", Kind::Checklist),
         ("risk-management-report", Kind::RiskReport),
         ("threat-model-report", Kind::ThreatReport),
@@ -272,15 +295,64 @@ pub(crate) fn render(inputs: &Inputs, fonts: &Fonts) -> Result<Documents, Packag
         JSON,
         &format!("OWASP Threat Dragon v2 ({})", threat::dragon::VERSION),
     ));
+    files.push(file(
+        Kind::Characteristics,
+        "characteristics.json",
+        to_json(
+            "characteristics.json",
+            &submission::characteristics_json(inputs, &gaps),
+        )?,
+        JSON,
+        submission::CHARACTERISTICS_SCHEMA,
+    ));
     if let Some(sbom) = &inputs.sbom {
+        let sbom = submission::sbom_with_support(sbom, &support);
         files.push(file(
             Kind::Sbom,
             "sbom.cdx.json",
-            medsec_sbom::write_cyclonedx_json(sbom).into_bytes(),
+            medsec_sbom::write_cyclonedx_json(&sbom).into_bytes(),
             "application/vnd.cyclonedx+json",
             "CycloneDX 1.6",
         ));
+        files.push(file(
+            Kind::ComponentSupport,
+            "component-support.json",
+            to_json(
+                "component-support.json",
+                &submission::support_json(&support),
+            )?,
+            JSON,
+            submission::SUPPORT_SCHEMA,
+        ));
+        files.push(file(
+            Kind::ComponentSupport,
+            "component-support.csv",
+            csv(
+                &submission::SUPPORT_COLUMNS,
+                submission::support_rows(&support),
+            )
+            .into_bytes(),
+            "text/csv",
+            "CSV (RFC 4180, UTF-8 with BOM)",
+        ));
     }
+    files.push(file(
+        Kind::Tplc,
+        "tplc-plan.json",
+        to_json("tplc-plan.json", &submission::tplc_json(inputs, &gaps))?,
+        JSON,
+        submission::TPLC_SCHEMA,
+    ));
+    files.push(file(
+        Kind::Metrics,
+        "cybersecurity-metrics.json",
+        to_json(
+            "cybersecurity-metrics.json",
+            &submission::metrics_json(inputs),
+        )?,
+        JSON,
+        submission::METRICS_SCHEMA,
+    ));
     files.push(file(
         Kind::VulnerabilityAssessment,
         "vulnerability-assessment.json",
@@ -358,7 +430,11 @@ pub(crate) fn render(inputs: &Inputs, fonts: &Fonts) -> Result<Documents, Packag
             "as submitted",
         ));
     }
-    Ok(Documents { files, matrix })
+    Ok(Documents {
+        files,
+        matrix,
+        gaps,
+    })
 }
 
 fn media_type_of(name: &str) -> &'static str {
@@ -527,6 +603,14 @@ fn csv_field(s: &str) -> String {
 }
 
 fn trace_csv(m: &Matrix) -> String {
+    csv(
+        &TRACE_COLUMNS,
+        trace_cells(m).into_iter().map(Vec::from).collect(),
+    )
+}
+
+/// A CSV file: UTF-8 with BOM, CRLF line ends, a header row.
+fn csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
     let mut out = String::from("\u{feff}");
     let line = |out: &mut String, cells: &[String]| {
         let fields: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
@@ -535,12 +619,9 @@ fn trace_csv(m: &Matrix) -> String {
     };
     line(
         &mut out,
-        &TRACE_COLUMNS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>(),
+        &header.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
     );
-    for row in trace_cells(m) {
+    for row in rows {
         line(&mut out, &row);
     }
     out
@@ -634,10 +715,12 @@ struct Ctx<'a> {
     inputs: &'a Inputs,
     matrix: &'a Matrix,
     threat: &'a ThreatReport,
+    support: &'a [Support],
+    gaps: &'a [DocumentGap],
 }
 
 /// Picks the text of a language.
-fn pick(lang: Lang, ko: &str, en: &str) -> String {
+pub(crate) fn pick(lang: Lang, ko: &str, en: &str) -> String {
     match lang {
         Lang::Ko => ko.to_owned(),
         Lang::En => en.to_owned(),
@@ -661,7 +744,7 @@ fn text_of(lang: Lang, t: &threat::Text) -> String {
     }
 }
 
-fn table(
+pub(crate) fn table(
     lang: Lang,
     title: (&str, &str),
     columns: &[(&str, &str)],
@@ -677,7 +760,7 @@ fn table(
     }
 }
 
-fn text_block(lang: Lang, title: (&str, &str), text: String) -> Block {
+pub(crate) fn text_block(lang: Lang, title: (&str, &str), text: String) -> Block {
     Block::Text {
         title: pick(lang, title.0, title.1),
         text,
@@ -696,10 +779,24 @@ impl Ctx<'_> {
         );
         let (kind_ko, kind_en) = titles(kind);
         let kind_text = pick(lang, kind_ko, kind_en);
+        let (inputs, gaps) = (self.inputs, self.gaps);
         let blocks_and_facts = match kind {
             Kind::RiskReport => self.risk_report(lang),
             Kind::ThreatReport => self.threat_report(lang),
+            Kind::Characteristics => submission::characteristics(lang, inputs, gaps),
+            Kind::Labelling => submission::labelling(lang, inputs, self.support, gaps),
+            Kind::Tplc => submission::tplc(lang, inputs, gaps),
+            Kind::Interoperability => submission::interoperability(lang, inputs),
             _ => self.test_summary(lang),
+        };
+        // The analyses count the traceability gaps; the statements what
+        // they leave unstated.
+        let own_gaps = match kind {
+            Kind::Characteristics => Some(DocId::D1),
+            Kind::Labelling => Some(DocId::D8),
+            Kind::Tplc => Some(DocId::D9),
+            Kind::Interoperability => Some(DocId::D10),
+            _ => None,
         };
         let mut facts = vec![
             [pick(lang, "제품명", "Product"), d.product.clone()],
@@ -713,10 +810,19 @@ impl Ctx<'_> {
             facts.push([pick(lang, "제조사", "Manufacturer"), m.clone()]);
         }
         facts.extend(blocks_and_facts.0);
-        facts.push([
-            pick(lang, "추적성 공백", "Traceability gaps"),
-            self.matrix.gaps.len().to_string(),
-        ]);
+        match own_gaps {
+            Some(doc) => facts.push([
+                pick(lang, "기재되지 않은 사항", "Not stated"),
+                gaps.iter()
+                    .filter(|g| g.document == doc.as_str())
+                    .count()
+                    .to_string(),
+            ]),
+            None => facts.push([
+                pick(lang, "추적성 공백", "Traceability gaps"),
+                self.matrix.gaps.len().to_string(),
+            ]),
+        }
         Report {
             running: format!("{kind_text} · {heading}"),
             kind: kind_text,

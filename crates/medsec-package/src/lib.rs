@@ -18,7 +18,9 @@
 mod documents;
 pub mod findings;
 mod layout;
+pub mod lifecycle;
 mod prepare;
+mod submission;
 pub mod verify;
 
 use std::collections::BTreeMap;
@@ -30,7 +32,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use crate::layout::{DocId, Layout};
+pub use crate::lifecycle::{ComponentSupport, SupportLevel, TplcPlan};
 pub use crate::prepare::{Sources, prepare};
+pub use crate::submission::{
+    CHARACTERISTICS_SCHEMA, METRICS_SCHEMA, SUPPORT_PROPERTY, SUPPORT_SCHEMA, TPLC_SCHEMA,
+};
 pub use crate::verify::{
     FileCheck, Limits, Problem, ProblemKind, Verification, read_document, verify, verify_with,
 };
@@ -77,6 +83,14 @@ pub struct Inputs {
     pub sbom: Option<medsec_sbom::Sbom>,
     pub justifications: Vec<Justification>,
     pub evidence: Vec<Evidence>,
+    /// The manufacturer's TPLC cybersecurity management plan (D9), with
+    /// the customer-documentation statements of the labelling (D8).
+    pub tplc: Option<TplcPlan>,
+    /// The support of the SBOM's components, keyed by purl or
+    /// `name@version` (D5).
+    pub support: Vec<ComponentSupport>,
+    /// The device's end of cybersecurity support.
+    pub end_of_support: Option<time::Date>,
     /// When the package is made; dates the documents and the ZIP entries.
     pub created: OffsetDateTime,
 }
@@ -104,6 +118,14 @@ pub struct Manifest {
     /// The traceability matrix's gaps: their number and per kind.
     pub gaps: usize,
     pub gaps_by_kind: BTreeMap<String, usize>,
+    /// What the submission documents (D1, D5, D8, D9) could not say
+    /// because no input stated it: a missing contact, end-of-support
+    /// date, TPLC commitment or component support. Kept apart from the
+    /// traceability gaps above, whose count the trace page shows.
+    #[serde(default)]
+    pub document_gaps: Vec<DocumentGap>,
+    #[serde(default)]
+    pub document_gaps_by_kind: BTreeMap<String, usize>,
     /// Every file of the package except the manifest and the checksum
     /// list, sorted by path.
     pub files: Vec<FileEntry>,
@@ -117,6 +139,23 @@ pub struct Device {
     pub version: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manufacturer: Option<String>,
+}
+
+/// Something a submission document leaves unstated because no input
+/// says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentGap {
+    /// `D1`–`D10`.
+    pub document: String,
+    /// `labelling-not-stated`, `tplc-not-stated`,
+    /// `end-of-support-not-stated`, `component-support-unknown`,
+    /// `characteristics-not-stated`.
+    pub kind: String,
+    /// What is missing: a field of the plan file, a component's purl.
+    pub subject: String,
+    pub ko: String,
+    pub en: String,
 }
 
 /// One file of the package.
@@ -154,6 +193,8 @@ pub enum PackageError {
     },
     #[error("evidence file `{name}`: {message}")]
     Evidence { name: String, message: String },
+    #[error("{path}: {message}")]
+    Input { path: String, message: String },
     #[error("reading {path} from the package: {message}")]
     Read { path: String, message: String },
     #[error("writing the ZIP: {0}")]
@@ -260,6 +301,10 @@ fn assemble(
     for g in &documents.matrix.gaps {
         *gaps_by_kind.entry(g.kind.as_str().to_owned()).or_insert(0) += 1;
     }
+    let mut document_gaps_by_kind = BTreeMap::new();
+    for g in &documents.gaps {
+        *document_gaps_by_kind.entry(g.kind.clone()).or_insert(0) += 1;
+    }
     let manifest = Manifest {
         schema: SCHEMA.to_owned(),
         layout: layout.as_str().to_owned(),
@@ -273,6 +318,8 @@ fn assemble(
         generator: format!("medsec-package {}", env!("CARGO_PKG_VERSION")),
         gaps: documents.matrix.gaps.len(),
         gaps_by_kind,
+        document_gaps: documents.gaps.clone(),
+        document_gaps_by_kind,
         files: files.iter().map(|(e, _)| e.clone()).collect(),
     };
     let mut manifest_json =

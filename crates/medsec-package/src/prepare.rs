@@ -13,6 +13,7 @@ use medsec_assure::rules::Override;
 use medsec_assure::{Checklist, Profile, Register, TestPlan, ThreatModel};
 use time::OffsetDateTime;
 
+use crate::lifecycle::{ComponentSupport, TplcPlan};
 use crate::{Evidence, Inputs, PackageError, Scan, doc_error};
 
 /// What the user has; `None` is made from the profile.
@@ -29,6 +30,14 @@ pub struct Sources {
     pub sbom: Option<medsec_sbom::Sbom>,
     pub justifications: Vec<Justification>,
     pub evidence: Vec<Evidence>,
+    /// The manufacturer's TPLC plan file, read ([`crate::lifecycle`]).
+    pub tplc: Option<TplcPlan>,
+    /// The components' support, read; every entry must name a component
+    /// of the SBOM.
+    pub support: Vec<ComponentSupport>,
+    /// The device's end of cybersecurity support (a release's support
+    /// date); must agree with the plan's when both say one.
+    pub end_of_support: Option<time::Date>,
     pub created: OffsetDateTime,
 }
 
@@ -107,6 +116,21 @@ pub fn prepare(sources: Sources) -> Result<Inputs, PackageError> {
         }
         None => TestPlan::derive(catalogs, &checklist),
     };
+    let end_of_support = match (
+        sources.end_of_support,
+        sources.tplc.as_ref().and_then(|p| p.end_of_support),
+    ) {
+        (Some(given), Some(planned)) if given != planned => {
+            return Err(doc_error(
+                "end of support",
+                format!(
+                    "the device's end of support is {given}, the TPLC plan's end_of_support {planned}; make them agree"
+                ),
+            ));
+        }
+        (given, planned) => given.or(planned),
+    };
+    check_support(&sources.support, sources.sbom.as_ref())?;
     Ok(Inputs {
         profile,
         checklist,
@@ -118,6 +142,40 @@ pub fn prepare(sources: Sources) -> Result<Inputs, PackageError> {
         sbom: sources.sbom,
         justifications: sources.justifications,
         evidence: sources.evidence,
+        tplc: sources.tplc,
+        support: sources.support,
+        end_of_support,
         created: sources.created,
     })
+}
+
+/// Every support entry names one component of the SBOM, once.
+fn check_support(
+    support: &[ComponentSupport],
+    sbom: Option<&medsec_sbom::Sbom>,
+) -> Result<(), PackageError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, s) in support.iter().enumerate() {
+        let what = || format!("component support [{i}] `{}`", s.component);
+        let Some(sbom) = sbom else {
+            return Err(doc_error(
+                &what(),
+                "component support needs the SBOM it refers to",
+            ));
+        };
+        let found = sbom
+            .components
+            .iter()
+            .any(|c| crate::submission::support_key_matches(c, &s.component));
+        if !found {
+            return Err(doc_error(
+                &what(),
+                "no component of the SBOM has this purl or name@version",
+            ));
+        }
+        if !seen.insert(s.component.trim()) {
+            return Err(doc_error(&what(), "listed twice"));
+        }
+    }
+    Ok(())
 }

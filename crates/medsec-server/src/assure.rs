@@ -747,7 +747,8 @@ pub async fn evidence_download(
     Ok(found)
 }
 
-/// Submits the checklist as it is to a regulator organisation.
+/// Submits the checklist as it is to a regulator organisation, with the
+/// device's submission package built from its stored documents.
 pub async fn submit(
     state: &AppState,
     by: &By,
@@ -772,20 +773,9 @@ pub async fn submit(
         .collect();
     evidence.sort();
     evidence.dedup();
-    let now = state.now();
-    Ok(state
-        .store
-        .submit_checklist(
-            &by.org_id,
-            id,
-            reviewer_org,
-            &snapshot,
-            &evidence,
-            &by.name,
-            now,
-            by.audit(now, Action::ChecklistSubmitted),
-        )
-        .await?)
+    // The round goes with its submission package, built now and stored in
+    // the same transaction (reviewer mode, `crate::review_package`).
+    crate::review_package::submit(state, by, &view, reviewer_org, &snapshot, &evidence).await
 }
 
 /// A submitted round as the reviewer (or the manufacturer) reads it.

@@ -28,6 +28,7 @@ pub mod inventory;
 pub mod metrics;
 mod middleware;
 pub mod premarket;
+pub mod review_package;
 pub mod routes;
 pub mod service;
 pub mod state;

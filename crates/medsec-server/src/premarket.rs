@@ -12,15 +12,21 @@
 //! field, and the store writes the change and its audit record in one
 //! transaction.
 //!
-//! SBOM findings are not part of the trace yet: releases (the sustain
-//! part) are not linked to devices, so there is nothing to read them from.
+//! A device may be linked to one of its manufacturer's releases (the
+//! sustain part) as its software: the release's open findings, as
+//! `SbomFinding`s, then enter the derived register (and a rebuilt one)
+//! as `R-SBOM-…` risks, the test evidence as software composition
+//! analysis, the unresolved anomalies, the trace and the submission
+//! package, which also carries the release's SBOM; the release's support
+//! date is the device's end of support.
 
 use std::collections::BTreeMap;
 
 use medsec_assure::checklist::{self, Checklist, Workspace};
 use medsec_assure::evidence::sarif::{self, ImportOptions};
+use medsec_assure::evidence::sbom::{SbomComponent, Vex, VexJustification, VexStatus};
 use medsec_assure::evidence::{
-    self, EvidenceFile, Justification, ScanReport, TestPlan, anomaly::Anomaly,
+    self, EvidenceFile, Justification, SbomFinding, ScanReport, TestPlan, anomaly::Anomaly,
 };
 use medsec_assure::profile::Format;
 use medsec_assure::risk::{
@@ -34,7 +40,8 @@ use medsec_core::audit::Action;
 use medsec_core::validate::FieldError;
 use medsec_store::assure::NewEvidence;
 use medsec_store::premarket::{
-    NewRubric, NewScan, RegisterChangeRow, RegisterSave, RubricRow, ScanRow, ThreatModelRow,
+    DeviceReleaseRow, NewRubric, NewScan, RegisterChangeRow, RegisterSave, RubricRow, ScanRow,
+    ThreatModelRow,
 };
 use sha2::{Digest, Sha256};
 
@@ -181,12 +188,16 @@ pub struct RegisterView {
     pub register: Register,
     pub revision: i64,
     pub updated: Option<(String, i64)>,
+    /// The release the device ships, whose findings the derived register
+    /// (and a rebuild) turns into risks.
+    pub release: Option<DeviceRelease>,
 }
 
 /// The register of one of the caller's devices.
 pub async fn register(state: &AppState, by: &By, device_id: &str) -> Result<RegisterView> {
     let model = threat_model(state, by, device_id).await?;
     let stored = state.store.risk_register(&by.org_id, device_id).await?;
+    let release = device_release(state, &by.org_id, device_id).await?;
     Ok(match stored {
         Some(row) => RegisterView {
             register: serde_json::from_str(&row.register)
@@ -194,14 +205,20 @@ pub async fn register(state: &AppState, by: &By, device_id: &str) -> Result<Regi
             revision: row.revision,
             updated: Some((row.updated_by, row.updated_at)),
             model,
+            release,
         },
         None => {
             let basis = HarmBasis::of(&model.device.profile);
+            let mut register = Register::from_threat_model(&model.model, &basis, catalogs()?);
+            if let Some(r) = &release {
+                register.add_sbom_findings(&r.findings, &basis);
+            }
             RegisterView {
-                register: Register::from_threat_model(&model.model, &basis, catalogs()?),
+                register,
                 revision: 0,
                 updated: None,
                 model,
+                release,
             }
         }
     })
@@ -413,9 +430,12 @@ pub async fn register_rebuild(
     by.manufacturer()?;
     let mut view = register(state, by, device_id).await?;
     let basis = HarmBasis::of(&view.model.device.profile);
-    let added = view
+    let mut added = view
         .register
         .add_threats(&view.model.model, &basis, catalogs()?);
+    if let Some(r) = &view.release {
+        added.extend(view.register.add_sbom_findings(&r.findings, &basis));
+    }
     let summary = if added.is_empty() {
         "no new threats".to_owned()
     } else {
@@ -603,9 +623,22 @@ impl Documents {
         self.scans.iter().map(|(_, r)| r.clone()).collect()
     }
 
+    /// The findings of the device's release (none without one).
+    pub fn sbom_findings(&self) -> &[SbomFinding] {
+        self.register
+            .release
+            .as_ref()
+            .map_or(&[], |r| r.findings.as_slice())
+    }
+
     /// The unresolved anomalies with their justifications.
     pub fn anomalies(&self) -> Vec<Anomaly> {
-        evidence::anomaly::unresolved(&self.plan, &self.reports(), &[], &self.justifications)
+        evidence::anomaly::unresolved(
+            &self.plan,
+            &self.reports(),
+            self.sbom_findings(),
+            &self.justifications,
+        )
     }
 
     /// The traceability matrix requirement ↔ threat ↔ control ↔ test ↔
@@ -618,7 +651,7 @@ impl Documents {
             checklist: &self.checklist,
             plan: &self.plan,
             scans: &reports,
-            sbom: &[],
+            sbom: self.sbom_findings(),
             justifications: &self.justifications,
             evidence: &self.evidence,
         })
@@ -863,7 +896,7 @@ pub async fn package(
     device_id: &str,
     layout: medsec_package::Layout,
 ) -> Result<PackageFile> {
-    let docs = documents(state, by, device_id).await?;
+    let mut docs = documents(state, by, device_id).await?;
     let mut used = std::collections::BTreeSet::new();
     // Two stored files may share a name; the package needs unique ones.
     let mut unique = |id: &str, name: &str| {
@@ -926,19 +959,46 @@ pub async fn package(
     )
     .map_err(|e| internal("package time", e))?;
     let device = docs.register.model.device.profile.clone();
-    let inputs = medsec_package::Inputs {
+    // The release's SBOM and findings: the package carries the SBOM and
+    // their assessment, and the release's support date is the device's
+    // end of support.
+    let (release_findings, release_sbom, release_end) = match docs.register.release.take() {
+        Some(r) => {
+            let sbom = match &r.sbom {
+                Some((name, bytes)) => Some(medsec_sbom::read(bytes).map_err(|e| {
+                    internal(
+                        &format!("SBOM {name} of release {} {}", r.product, r.version),
+                        e,
+                    )
+                })?),
+                None => None,
+            };
+            let end = r.support_until.as_deref().and_then(|d| {
+                time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+            });
+            (r.findings, sbom, end)
+        }
+        None => (Vec::new(), None, None),
+    };
+    let mut inputs = medsec_package::Inputs {
         profile: device,
         checklist: docs.checklist,
         model: docs.register.model.model,
         register: docs.register.register,
         plan: docs.plan,
         scans,
-        findings: Vec::new(),
-        sbom: None,
+        findings: release_findings,
+        sbom: release_sbom,
         justifications: docs.justifications,
         evidence,
+        tplc: None,
+        support: Vec::new(),
+        end_of_support: None,
         created,
     };
+    if inputs.end_of_support.is_none() {
+        inputs.end_of_support = release_end;
+    }
     let fonts = assure_svc::fonts()?;
     let built = tokio::task::spawn_blocking(move || medsec_package::build(&inputs, layout, &fonts))
         .await
@@ -971,4 +1031,300 @@ pub async fn package(
         filename,
         manifest: built.manifest,
     })
+}
+
+// --- the device's release (sustain) -----------------------------------------
+
+/// One finding of the device's release as the premarket pages and the API
+/// show it: software composition analysis evidence.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SbomFindingView {
+    pub vulnerability: String,
+    pub aliases: Vec<String>,
+    pub component: String,
+    pub component_version: Option<String>,
+    pub purl: Option<String>,
+    pub summary: String,
+    /// The CVSS score shown and the vector it comes from, when the
+    /// vulnerability database has them.
+    pub cvss: Option<f64>,
+    pub vector: Option<String>,
+    /// `critical`, `high`, `medium`, `low` or `none`.
+    pub level: Option<String>,
+    /// On CISA's Known Exploited Vulnerabilities list.
+    pub kev: bool,
+    /// EPSS probability (0–1).
+    pub epss: Option<f64>,
+    /// `open`, or `suppressed` by a VEX statement in force.
+    pub state: String,
+    /// The VEX status that applies (`not_affected`, `affected`, …).
+    pub vex: Option<String>,
+    /// The risk of the register an open finding becomes (`R-SBOM-…`).
+    pub risk: Option<String>,
+}
+
+/// The release a device ships as its software, with what the premarket
+/// documents take from it.
+#[derive(Clone, Debug)]
+pub struct DeviceRelease {
+    pub release_id: String,
+    pub product: String,
+    pub version: String,
+    pub released_on: Option<String>,
+    /// `YYYY-MM-DD`: the release's end of support, which is the device's.
+    pub support_until: Option<String>,
+    pub linked_by: String,
+    pub linked_at: i64,
+    /// The SBOM file's name and bytes.
+    pub sbom: Option<(String, Vec<u8>)>,
+    /// The findings the last match still finds, as the assure part takes
+    /// them (open ones become risks and anomalies).
+    pub findings: Vec<SbomFinding>,
+    /// The same findings as shown, open ones first.
+    pub views: Vec<SbomFindingView>,
+}
+
+impl DeviceRelease {
+    /// The findings that are open (not suppressed by VEX).
+    pub fn open(&self) -> usize {
+        self.findings.iter().filter(|f| f.is_open()).count()
+    }
+}
+
+/// The VEX statement on a finding as the assure part takes it; `None`
+/// when a statement that suppressed the finding has expired (the finding
+/// is open again) or its status is not one VEX knows.
+fn vex_of(row: &medsec_store::vex::VexRow, suppressed: bool) -> Option<Vex> {
+    let status = match row.status.as_str() {
+        "not_affected" => VexStatus::NotAffected,
+        "affected" => VexStatus::Affected,
+        "fixed" => VexStatus::Fixed,
+        "under_investigation" => VexStatus::UnderInvestigation,
+        _ => return None,
+    };
+    if matches!(status, VexStatus::NotAffected | VexStatus::Fixed) && !suppressed {
+        return None;
+    }
+    let justification: Option<VexJustification> = row
+        .justification
+        .as_ref()
+        .and_then(|j| serde_json::from_value(serde_json::Value::String(j.clone())).ok());
+    let statement = row
+        .impact
+        .clone()
+        .or_else(|| row.action.clone())
+        .filter(|s| !s.trim().is_empty());
+    Some(Vex {
+        status,
+        justification,
+        statement,
+    })
+}
+
+/// The release linked to one of the organisation's devices, with its
+/// findings explained by the current vulnerability database (summary,
+/// CVSS vector); `None` when the device has none.
+pub async fn device_release(
+    state: &AppState,
+    org_id: &str,
+    device_id: &str,
+) -> Result<Option<DeviceRelease>> {
+    let Some(row) = state.store.linked_release(org_id, device_id).await? else {
+        return Ok(None);
+    };
+    let today = medsec_store::releases::day(state.now());
+    let rules = state.store.alias_rules(org_id).await?;
+    let db = state.index.get(&state.store).await?;
+    let queries: Vec<medsec_vulndb::Component> = row
+        .components
+        .iter()
+        .map(|c| crate::sustain::query_with(c, &rules))
+        .collect();
+    // The database's summary and CVSS vector, by (component, vulnerability).
+    let mut explained: std::collections::HashMap<(i64, String), (String, Option<String>)> =
+        Default::default();
+    for f in db.matches_built(&queries) {
+        let idx = row.components.get(f.component).map_or(-1, |c| c.idx);
+        explained.insert(
+            (idx, f.id.clone()),
+            (f.summary.clone(), f.cvss.as_ref().map(|s| s.vector.clone())),
+        );
+    }
+    let by_idx: BTreeMap<i64, &medsec_store::releases::ComponentRow> =
+        row.components.iter().map(|c| (c.idx, c)).collect();
+    let mut pairs = Vec::new();
+    for f in &row.findings {
+        let Some(c) = by_idx.get(&f.component) else {
+            tracing::warn!(release = %row.release.id, component = f.component, vulnerability = %f.vuln_id, "finding of a component the release does not list; left out of the premarket documents");
+            continue;
+        };
+        let suppressed = f
+            .suppressed_until
+            .as_deref()
+            .is_some_and(|until| until >= today.as_str());
+        let statement =
+            medsec_store::vex::statement_for(&row.statements, &f.vuln_id, &f.aliases, &c.identity);
+        let (summary, vector) = explained
+            .remove(&(f.component, f.vuln_id.clone()))
+            .unwrap_or_default();
+        let mut finding = SbomFinding {
+            component: SbomComponent {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                purl: c.purl.clone(),
+            },
+            vulnerability: f.vuln_id.clone(),
+            aliases: f
+                .aliases
+                .split(' ')
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            summary,
+            cvss: vector.filter(|v| medsec_cvss::Vector::parse(v).is_ok()),
+            cwe: Vec::new(),
+            kev: f.kev != 0,
+            vex: statement.and_then(|s| vex_of(s, suppressed)),
+        };
+        // A statement the assure part cannot take (not_affected without
+        // a justification or impact) leaves the finding open: the safe
+        // side for the register.
+        if finding.check().is_err() {
+            finding.vex = None;
+        }
+        if let Err((field, message)) = finding.check() {
+            tracing::warn!(release = %row.release.id, vulnerability = %f.vuln_id, field, message, "finding left out of the premarket documents");
+            continue;
+        }
+        let open = finding.is_open();
+        let view = SbomFindingView {
+            vulnerability: finding.vulnerability.clone(),
+            aliases: finding.aliases.clone(),
+            component: c.name.clone(),
+            component_version: c.version.clone(),
+            purl: c.purl.clone(),
+            summary: finding.summary.clone(),
+            cvss: f.cvss10.map(|v| v as f64 / 10.0),
+            vector: finding.cvss.clone(),
+            level: crate::sustain::level_name(f.level).map(str::to_owned),
+            kev: finding.kev,
+            epss: f.epss100k.map(|v| v as f64 / 100_000.0),
+            state: if open { "open" } else { "suppressed" }.to_owned(),
+            vex: f.vex.clone(),
+            risk: open.then(|| medsec_assure::risk::build::sbom_risk_id(&finding)),
+        };
+        pairs.push((finding, view));
+    }
+    pairs.sort_by(|(_, a), (_, b)| {
+        (a.state != "open")
+            .cmp(&(b.state != "open"))
+            .then(b.kev.cmp(&a.kev))
+            .then(b.cvss.unwrap_or(-1.0).total_cmp(&a.cvss.unwrap_or(-1.0)))
+            .then(a.vulnerability.cmp(&b.vulnerability))
+            .then(a.component.cmp(&b.component))
+    });
+    let (findings, views) = pairs.into_iter().unzip();
+    Ok(Some(DeviceRelease {
+        release_id: row.release.id,
+        product: row.product,
+        version: row.release.version,
+        released_on: row.release.released_on,
+        support_until: row.release.support_until,
+        linked_by: row.link.linked_by,
+        linked_at: row.link.linked_at,
+        sbom: row.sbom,
+        findings,
+        views,
+    }))
+}
+
+/// The caller's releases a device can be linked to: (id, `product
+/// version`), by product and version.
+pub async fn release_choices(state: &AppState, by: &By) -> Result<Vec<(String, String)>> {
+    let products: BTreeMap<String, String> = state
+        .store
+        .list_products(&by.org_id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let mut out: Vec<(String, String)> = state
+        .store
+        .list_releases(&by.org_id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let product = products.get(&r.product_id).cloned().unwrap_or_default();
+            (r.id, format!("{product} {}", r.version))
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+/// Links one of the caller's releases to one of its devices as the
+/// device's software (replacing an earlier one). Another organisation's
+/// device or release is not found.
+pub async fn release_link(
+    state: &AppState,
+    by: &By,
+    device_id: &str,
+    release_id: &str,
+) -> Result<DeviceReleaseRow> {
+    by.manufacturer()?;
+    assure_svc::device(state, &by.org_id, device_id).await?;
+    let release_id = release_id.trim();
+    if release_id.is_empty() {
+        return Err(Error::field("release_id", "required"));
+    }
+    if !crate::extract::is_ref_id(release_id) {
+        return Err(Error::NotFound);
+    }
+    let release = state
+        .store
+        .get_release(&by.org_id, release_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let product = state
+        .store
+        .list_products(&by.org_id)
+        .await?
+        .into_iter()
+        .find(|p| p.id == release.product_id)
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let now = state.now();
+    let audit = by
+        .audit(now, Action::DeviceReleaseLinked)
+        .details(serde_json::json!({"release": release.id, "product": product, "version": release.version, "support_until": release.support_until}));
+    Ok(state
+        .store
+        .link_device_release(&by.org_id, device_id, &release.id, &by.name, now, audit)
+        .await?)
+}
+
+/// Removes the device's release link; returns whether there was one.
+pub async fn release_unlink(state: &AppState, by: &By, device_id: &str) -> Result<bool> {
+    by.manufacturer()?;
+    assure_svc::device(state, &by.org_id, device_id).await?;
+    let previous = state.store.device_release(&by.org_id, device_id).await?;
+    let audit = by
+        .audit(state.now(), Action::DeviceReleaseUnlinked)
+        .details(serde_json::json!({"release": previous.map(|p| p.release_id)}));
+    Ok(state
+        .store
+        .unlink_device_release(&by.org_id, device_id, audit)
+        .await?)
+}
+
+/// Whether `id` can be a risk id in a path or query: 1 to 200 letters,
+/// digits and `-`, `_`, `.`, `:`, `@`, `/`, `%`, `+` (what the register's
+/// ids and SBOM risks such as `R-SBOM-CVE-2021-3711-pkg:generic-openssl@1.1.1k`
+/// hold); no control characters, no whitespace.
+pub fn is_risk_id(id: &str) -> bool {
+    let n = id.chars().count();
+    (1..=200).contains(&n)
+        && id.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@' | '/' | '%' | '+')
+        })
 }

@@ -12,7 +12,9 @@ use medsec_core::Timestamp;
 
 use crate::audit::AppendAudit;
 use crate::model::row;
-use crate::{AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, on};
+use crate::{
+    AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, for_both_backends, on,
+};
 
 row! {
     /// A device version and its profile.
@@ -446,48 +448,7 @@ impl Store {
         let pg = self.is_postgres();
         on!(self, pool => {
             let mut tx = pool.begin_write().await?;
-            let status: Option<(String,)> = sqlx::query_as("SELECT status FROM checklists WHERE org_id = $1 AND id = $2")
-                .bind(org_id).bind(checklist_id).fetch_optional(&mut *tx).await.map_err(db("read checklist"))?;
-            match status {
-                None => return Err(StoreError::NotFound { what: "checklist" }),
-                Some((s,)) if s == "submitted" => return Err(StoreError::Invalid("the checklist is already under review".into())),
-                Some(_) => {}
-            }
-            let reviewer: Option<(String, bool)> = sqlx::query_as("SELECT kind, enabled FROM organizations WHERE id = $1")
-                .bind(reviewer_org).fetch_optional(&mut *tx).await.map_err(db("read organisation"))?;
-            if !matches!(&reviewer, Some((kind, true)) if kind == "regulator") {
-                return Err(StoreError::Invalid("submissions go to an enabled regulator organisation".into()));
-            }
-            let (round,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(round), 0) + 1 FROM submissions WHERE checklist_id = $1")
-                .bind(checklist_id).fetch_one(&mut *tx).await.map_err(db("count rounds"))?;
-            sqlx::query("UPDATE submissions SET status = 'superseded' WHERE checklist_id = $1 AND status = 'changes-requested'")
-                .bind(checklist_id).execute(&mut *tx).await.map_err(db("supersede round"))?;
-            let row = SubmissionRow {
-                id: medsec_core::new_id(),
-                checklist_id: checklist_id.to_owned(),
-                org_id: org_id.to_owned(),
-                reviewer_org_id: reviewer_org.to_owned(),
-                round,
-                snapshot: snapshot.to_owned(),
-                status: "submitted".into(),
-                submitted_by: by.to_owned(),
-                submitted_at: now.0,
-                decided_by: None,
-                decided_at: None,
-            };
-            sqlx::query("INSERT INTO submissions (id, checklist_id, org_id, reviewer_org_id, round, snapshot, status, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8)")
-                .bind(&row.id).bind(checklist_id).bind(org_id).bind(reviewer_org).bind(round).bind(snapshot).bind(by).bind(now.0)
-                .execute(&mut *tx).await.map_err(db("create submission"))?;
-            for e in evidence_ids {
-                let n = sqlx::query("INSERT INTO submission_evidence (submission_id, evidence_id) SELECT $1, id FROM evidence WHERE id = $2 AND org_id = $3")
-                    .bind(&row.id).bind(e).bind(org_id).execute(&mut *tx).await.map_err(db("share evidence"))?.rows_affected();
-                if n != 1 {
-                    return Err(StoreError::NotFound { what: "evidence linked from the checklist" });
-                }
-            }
-            sqlx::query("UPDATE checklists SET status = 'submitted', updated_at = $1 WHERE id = $2")
-                .bind(now.0).bind(checklist_id).execute(&mut *tx).await.map_err(db("mark submitted"))?;
-            tx.append_audit(&audit.target("submission", row.id.clone()).details(serde_json::json!({"checklist": checklist_id, "reviewer_org": reviewer_org, "round": round, "evidence": evidence_ids.len()})), pg).await?;
+            let row = tx.submit_checklist_tx(org_id, checklist_id, reviewer_org, snapshot, evidence_ids, by, now, audit, pg).await?;
             tx.commit().await.map_err(db("commit submission"))?;
             Ok(row)
         })
@@ -608,4 +569,84 @@ impl Store {
             Ok(row)
         })
     }
+}
+
+/// The writes of [`Store::submit_checklist`] inside an open write
+/// transaction, so that other records of the same submission (its
+/// submission package) are written in the same transaction.
+pub(crate) trait SubmitChecklist {
+    #[allow(clippy::too_many_arguments)]
+    async fn submit_checklist_tx(
+        &mut self,
+        org_id: &str,
+        checklist_id: &str,
+        reviewer_org: &str,
+        snapshot: &str,
+        evidence_ids: &[String],
+        by: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+        pg: bool,
+    ) -> Result<SubmissionRow>;
+}
+
+for_both_backends! {
+impl SubmitChecklist for Tx {
+    async fn submit_checklist_tx(
+        &mut self,
+        org_id: &str,
+        checklist_id: &str,
+        reviewer_org: &str,
+        snapshot: &str,
+        evidence_ids: &[String],
+        by: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+        pg: bool,
+    ) -> Result<SubmissionRow> {
+        let status: Option<(String,)> = sqlx::query_as("SELECT status FROM checklists WHERE org_id = $1 AND id = $2")
+            .bind(org_id).bind(checklist_id).fetch_optional(&mut **self).await.map_err(db("read checklist"))?;
+        match status {
+            None => return Err(StoreError::NotFound { what: "checklist" }),
+            Some((s,)) if s == "submitted" => return Err(StoreError::Invalid("the checklist is already under review".into())),
+            Some(_) => {}
+        }
+        let reviewer: Option<(String, bool)> = sqlx::query_as("SELECT kind, enabled FROM organizations WHERE id = $1")
+            .bind(reviewer_org).fetch_optional(&mut **self).await.map_err(db("read organisation"))?;
+        if !matches!(&reviewer, Some((kind, true)) if kind == "regulator") {
+            return Err(StoreError::Invalid("submissions go to an enabled regulator organisation".into()));
+        }
+        let (round,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(round), 0) + 1 FROM submissions WHERE checklist_id = $1")
+            .bind(checklist_id).fetch_one(&mut **self).await.map_err(db("count rounds"))?;
+        sqlx::query("UPDATE submissions SET status = 'superseded' WHERE checklist_id = $1 AND status = 'changes-requested'")
+            .bind(checklist_id).execute(&mut **self).await.map_err(db("supersede round"))?;
+        let row = SubmissionRow {
+            id: medsec_core::new_id(),
+            checklist_id: checklist_id.to_owned(),
+            org_id: org_id.to_owned(),
+            reviewer_org_id: reviewer_org.to_owned(),
+            round,
+            snapshot: snapshot.to_owned(),
+            status: "submitted".into(),
+            submitted_by: by.to_owned(),
+            submitted_at: now.0,
+            decided_by: None,
+            decided_at: None,
+        };
+        sqlx::query("INSERT INTO submissions (id, checklist_id, org_id, reviewer_org_id, round, snapshot, status, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, 'submitted', $7, $8)")
+            .bind(&row.id).bind(checklist_id).bind(org_id).bind(reviewer_org).bind(round).bind(snapshot).bind(by).bind(now.0)
+            .execute(&mut **self).await.map_err(db("create submission"))?;
+        for e in evidence_ids {
+            let n = sqlx::query("INSERT INTO submission_evidence (submission_id, evidence_id) SELECT $1, id FROM evidence WHERE id = $2 AND org_id = $3")
+                .bind(&row.id).bind(e).bind(org_id).execute(&mut **self).await.map_err(db("share evidence"))?.rows_affected();
+            if n != 1 {
+                return Err(StoreError::NotFound { what: "evidence linked from the checklist" });
+            }
+        }
+        sqlx::query("UPDATE checklists SET status = 'submitted', updated_at = $1 WHERE id = $2")
+            .bind(now.0).bind(checklist_id).execute(&mut **self).await.map_err(db("mark submitted"))?;
+        self.append_audit(&audit.target("submission", row.id.clone()).details(serde_json::json!({"checklist": checklist_id, "reviewer_org": reviewer_org, "round": round, "evidence": evidence_ids.len()})), pg).await?;
+        Ok(row)
+    }
+}
 }

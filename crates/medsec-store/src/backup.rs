@@ -325,6 +325,24 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "submission_packages",
+        order_by: "submission_id",
+        columns: &[
+            ("submission_id", Text),
+            ("org_id", Text),
+            ("reviewer_org_id", Text),
+            ("layout", Text),
+            ("evidence_id", Text),
+            ("sha256", Text),
+            ("size", Int),
+            ("manifest", Text),
+            ("gaps", Int),
+            ("source", Text),
+            ("attached_by", Text),
+            ("attached_at", Int),
+        ],
+    },
+    Table {
         name: "feed_records",
         order_by: "kind, id",
         columns: &[
@@ -470,6 +488,17 @@ pub(crate) const TABLES: &[Table] = &[
             ("org_id", Text),
             ("shared_by", Text),
             ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "device_releases",
+        order_by: "device_id",
+        columns: &[
+            ("device_id", Text),
+            ("org_id", Text),
+            ("release_id", Text),
+            ("linked_by", Text),
+            ("linked_at", Int),
         ],
     },
     Table {

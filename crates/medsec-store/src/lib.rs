@@ -27,6 +27,7 @@ mod model;
 mod orgs;
 pub mod premarket;
 pub mod releases;
+pub mod review_package;
 mod sessions;
 mod settings;
 #[cfg(any(test, feature = "testing"))]

@@ -129,6 +129,18 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_premarket.sql"),
         postgres: include_str!("../migrations/postgres/0019_premarket.sql"),
     },
+    Migration {
+        version: 20,
+        description: "assure: the submission package of a review round (reviewer mode)",
+        sqlite: include_str!("../migrations/sqlite/0020_submission_packages.sql"),
+        postgres: include_str!("../migrations/postgres/0020_submission_packages.sql"),
+    },
+    Migration {
+        version: 21,
+        description: "assure: the release a device ships as its software (SBOM findings in its premarket documents)",
+        sqlite: include_str!("../migrations/sqlite/0021_device_releases.sql"),
+        postgres: include_str!("../migrations/postgres/0021_device_releases.sql"),
+    },
 ];
 
 /// The schema version this build expects.

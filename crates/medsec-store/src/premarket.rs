@@ -1,6 +1,8 @@
 //! Premarket documents of a device: an imported threat model, the risk
 //! register with the summary of every change, MITRE rubric assessments,
-//! SARIF scan reports and justifications of unresolved anomalies.
+//! SARIF scan reports, justifications of unresolved anomalies, and the
+//! release (the sustain part's, with its SBOM and findings) a device
+//! ships as its software.
 //! Documents are JSON written by `medsec-assure`; this module only keeps
 //! them, scoped to an organisation, and guards concurrent edits of the
 //! register with a revision number.
@@ -14,6 +16,8 @@ use medsec_core::Timestamp;
 use crate::assure::{EvidenceRow, NewEvidence};
 use crate::audit::AppendAudit;
 use crate::model::row;
+use crate::releases::{ComponentRow, FindingRow, ReleaseRow};
+use crate::vex::VexRow;
 use crate::{AuditEntry, BeginWrite, Result, Store, StoreError, conflict_or, db, on};
 
 row! {
@@ -120,6 +124,37 @@ row! {
 
 const JUSTIFICATION_COLUMNS: &str =
     "device_id, anomaly, org_id, justification, updated_by, updated_at";
+
+row! {
+    /// The release a device ships as its software.
+    #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+    pub struct DeviceReleaseRow {
+        pub device_id: String,
+        pub org_id: String,
+        pub release_id: String,
+        pub linked_by: String,
+        pub linked_at: i64,
+    }
+}
+
+const DEVICE_RELEASE_COLUMNS: &str = "device_id, org_id, release_id, linked_by, linked_at";
+
+/// A device's release with what its premarket documents need of it: the
+/// product's name, the SBOM file, the components and the findings the
+/// last match still finds (suppressed or not), with the release's VEX
+/// statements.
+#[derive(Clone, Debug)]
+pub struct LinkedRelease {
+    pub link: DeviceReleaseRow,
+    pub release: ReleaseRow,
+    pub product: String,
+    /// The SBOM file's name and bytes, when the release has one.
+    pub sbom: Option<(String, Vec<u8>)>,
+    pub components: Vec<ComponentRow>,
+    /// Findings in state `open` (a VEX statement may suppress them).
+    pub findings: Vec<FindingRow>,
+    pub statements: Vec<VexRow>,
+}
 
 /// A change of a register: the new document and what changed, with an
 /// optional rubric assessment stored in the same transaction.
@@ -439,5 +474,107 @@ impl Store {
     ) -> Result<Vec<JustificationRow>> {
         on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {JUSTIFICATION_COLUMNS} FROM anomaly_justifications WHERE org_id = $1 AND device_id = $2 ORDER BY anomaly")))
             .bind(org_id).bind(device_id).fetch_all(pool).await.map_err(db("list justifications")))
+    }
+    /// Links one of the organisation's releases to one of its devices as
+    /// the device's software, replacing an earlier link. Another
+    /// organisation's device or release is not found.
+    pub async fn link_device_release(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        release_id: &str,
+        by: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<DeviceReleaseRow> {
+        let pg = self.is_postgres();
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            own_device!(tx, org_id, device_id);
+            let release: Option<(String,)> = sqlx::query_as("SELECT id FROM releases WHERE org_id = $1 AND id = $2")
+                .bind(org_id).bind(release_id).fetch_optional(&mut *tx).await.map_err(db("read release"))?;
+            if release.is_none() {
+                return Err(StoreError::NotFound { what: "release" });
+            }
+            sqlx::query("INSERT INTO device_releases (device_id, org_id, release_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (device_id) DO UPDATE SET release_id = excluded.release_id, linked_by = excluded.linked_by, linked_at = excluded.linked_at")
+                .bind(device_id).bind(org_id).bind(release_id).bind(by).bind(now.0)
+                .execute(&mut *tx).await.map_err(db("link device release"))?;
+            let row: DeviceReleaseRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DEVICE_RELEASE_COLUMNS} FROM device_releases WHERE org_id = $1 AND device_id = $2")))
+                .bind(org_id).bind(device_id).fetch_one(&mut *tx).await.map_err(db("read device release"))?;
+            tx.append_audit(&audit.target("device", device_id.to_owned()), pg).await?;
+            tx.commit().await.map_err(db("commit device release"))?;
+            Ok(row)
+        })
+    }
+
+    /// Removes a device's release link; returns whether there was one.
+    pub async fn unlink_device_release(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        audit: AuditEntry,
+    ) -> Result<bool> {
+        let pg = self.is_postgres();
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            own_device!(tx, org_id, device_id);
+            let n = sqlx::query("DELETE FROM device_releases WHERE org_id = $1 AND device_id = $2")
+                .bind(org_id).bind(device_id).execute(&mut *tx).await.map_err(db("unlink device release"))?.rows_affected();
+            if n == 0 {
+                tx.rollback().await.map_err(db("end device release"))?;
+                return Ok(false);
+            }
+            tx.append_audit(&audit.target("device", device_id.to_owned()), pg).await?;
+            tx.commit().await.map_err(db("commit device release"))?;
+            Ok(true)
+        })
+    }
+
+    /// The link of a device to its release, if any.
+    pub async fn device_release(
+        &self,
+        org_id: &str,
+        device_id: &str,
+    ) -> Result<Option<DeviceReleaseRow>> {
+        on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DEVICE_RELEASE_COLUMNS} FROM device_releases WHERE org_id = $1 AND device_id = $2")))
+            .bind(org_id).bind(device_id).fetch_optional(pool).await.map_err(db("read device release")))
+    }
+
+    /// A device's release with its SBOM file, components, the findings
+    /// the last match still finds and the VEX statements; `None` when the
+    /// device has no release linked.
+    pub async fn linked_release(
+        &self,
+        org_id: &str,
+        device_id: &str,
+    ) -> Result<Option<LinkedRelease>> {
+        let Some(link) = self.device_release(org_id, device_id).await? else {
+            return Ok(None);
+        };
+        let release = self
+            .get_release(org_id, &link.release_id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "release" })?;
+        let product: Option<(String,)> = on!(self, pool => sqlx::query_as("SELECT name FROM products WHERE org_id = $1 AND id = $2")
+            .bind(org_id).bind(&release.product_id).fetch_optional(pool).await.map_err(db("read product")))?;
+        let sbom = self.release_sbom(org_id, &release.id).await?;
+        let components = self.release_components(org_id, &release.id).await?;
+        let findings = self
+            .release_findings(org_id, &release.id)
+            .await?
+            .into_iter()
+            .filter(|f| f.state == "open")
+            .collect();
+        let statements = self.release_vex(org_id, &release.id).await?;
+        Ok(Some(LinkedRelease {
+            link,
+            product: product.map(|(n,)| n).unwrap_or_default(),
+            release,
+            sbom,
+            components,
+            findings,
+            statements,
+        }))
     }
 }

@@ -4,7 +4,9 @@
 //! `build` reads the device profile and whichever documents exist (the
 //! rest made as the device page would start them, `medsec_package::prepare`),
 //! builds the ZIP in the MFDS layout, the FDA 2023 layout or both, and
-//! prints a summary: files, traceability gaps and the ZIP's SHA-256.
+//! prints a summary: files, traceability gaps, what the documents leave
+//! unstated (`--tplc`, `--support` and `--end-of-support` fill that in)
+//! and the ZIP's SHA-256.
 //! `verify` checks a package against its manifest, prints each file's
 //! check, and exits with status 1 on any problem.
 
@@ -78,6 +80,22 @@ pub struct BuildArgs {
     /// `[[justification]]` tables.
     #[arg(long, value_name = "FILE")]
     justifications: Option<PathBuf>,
+    /// The manufacturer's TPLC cybersecurity management plan (TOML:
+    /// personnel, monitoring, CVD, patch timelines, communication, end
+    /// of support, customer-documentation statements; schema in
+    /// `medsec_package::lifecycle`). What it leaves out is listed as a
+    /// gap of the labelling (D8) and the plan (D9).
+    #[arg(long, value_name = "PLAN.toml")]
+    tplc: Option<PathBuf>,
+    /// The support of the SBOM's components (TOML `[[component]]` or CSV
+    /// `component,level,end_of_support,note`; keyed by purl or
+    /// name@version; level active, limited, end-of-support or unknown).
+    /// Components without one are listed as gaps.
+    #[arg(long, value_name = "SUPPORT.toml|.csv")]
+    support: Option<PathBuf>,
+    /// The device's end of cybersecurity support (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    end_of_support: Option<String>,
     #[arg(long, value_enum, default_value = "mfds")]
     layout: LayoutArg,
     /// The creation time (RFC 3339) that dates the documents and the ZIP
@@ -213,6 +231,26 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         Some(p) => justifications(p)?,
         None => Vec::new(),
     };
+    let tplc = match &args.tplc {
+        Some(p) => Some(medsec_package::lifecycle::read_tplc(
+            &p.display().to_string(),
+            &read_text(p)?,
+        )?),
+        None => None,
+    };
+    let support = match &args.support {
+        Some(p) => {
+            medsec_package::lifecycle::read_support(&p.display().to_string(), &read_text(p)?)?
+        }
+        None => Vec::new(),
+    };
+    let end_of_support = match &args.end_of_support {
+        Some(d) => Some(
+            medsec_package::lifecycle::parse_date(d)
+                .map_err(|e| anyhow::anyhow!("--end-of-support: {e}"))?,
+        ),
+        None => None,
+    };
     let created = match &args.created {
         Some(t) => time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
             .with_context(|| format!("--created {t}: not an RFC 3339 time"))?,
@@ -228,6 +266,9 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
         sbom,
         justifications,
         evidence,
+        tplc,
+        support,
+        end_of_support,
         created,
     })?;
     let layouts: &[Layout] = match args.layout {
@@ -260,6 +301,8 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
             "files": p.manifest.files.len(),
             "gaps": p.manifest.gaps,
             "gaps_by_kind": p.manifest.gaps_by_kind,
+            "document_gaps": p.manifest.document_gaps.len(),
+            "document_gaps_by_kind": p.manifest.document_gaps_by_kind,
         }));
     }
     let mut out = std::io::stdout().lock();
@@ -291,6 +334,22 @@ fn build(args: BuildArgs) -> Result<ExitCode> {
                 out,
                 "  traceability gaps: {} ({})",
                 p.manifest.gaps,
+                kinds.join(", ")
+            )?;
+        }
+        let kinds: Vec<String> = p
+            .manifest
+            .document_gaps_by_kind
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        if kinds.is_empty() {
+            writeln!(out, "  unstated in the documents: none")?;
+        } else {
+            writeln!(
+                out,
+                "  unstated in the documents: {} ({})",
+                p.manifest.document_gaps.len(),
                 kinds.join(", ")
             )?;
         }

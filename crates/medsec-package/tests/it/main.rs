@@ -85,6 +85,9 @@ fn sources(device: &str) -> Sources {
                 .as_bytes()
                 .to_vec(),
         }],
+        tplc: None,
+        support: Vec::new(),
+        end_of_support: None,
         created: time::macros::datetime!(2026-03-02 09:00 UTC),
     }
 }
@@ -226,9 +229,133 @@ fn both_layouts_hold_every_document_and_verify() {
             "3-verification-validation/traceability.json",
             "3-verification-validation/scans/medsec-sample-fuzz-login-parser.sarif",
             "3-verification-validation/evidence/VVT-SW-001.txt",
+            "1-checklist/characteristics.pdf",
+            "1-checklist/characteristics.en.pdf",
+            "1-checklist/characteristics.json",
+            "2-risk-management/component-support.csv",
+            "2-risk-management/component-support.json",
+            "2-risk-management/interoperability.pdf",
+            "2-risk-management/interoperability.en.pdf",
+            "4-labelling/labelling.pdf",
+            "4-labelling/labelling.en.pdf",
+            "5-postmarket/tplc-plan.pdf",
+            "5-postmarket/tplc-plan.en.pdf",
+            "5-postmarket/tplc-plan.json",
+            "5-postmarket/cybersecurity-metrics.json",
         ] {
             assert!(m.contains(&p), "{device} MFDS layout lacks {p}: {m:#?}");
         }
+        // D1 and D8–D10 carry their sections in both layouts.
+        for (pkg, name, doc, fda_section, n60, mfds_word) in [
+            (
+                mfds,
+                "characteristics.pdf",
+                "D1",
+                "V.B.2",
+                "5.6.1",
+                "체크리스트",
+            ),
+            (
+                fda,
+                "characteristics.json",
+                "D1",
+                "V.B.2",
+                "5.6.1",
+                "체크리스트",
+            ),
+            (
+                mfds,
+                "labelling.pdf",
+                "D8",
+                "VI.A",
+                "5.6.5 (5.5)",
+                "사용자 매뉴얼",
+            ),
+            (
+                fda,
+                "labelling.en.pdf",
+                "D8",
+                "VI.A",
+                "5.6.5 (5.5)",
+                "사용자 매뉴얼",
+            ),
+            (
+                mfds,
+                "tplc-plan.json",
+                "D9",
+                "VI.B, V.A.6",
+                "5.6.4 (5.4)",
+                "생산 후",
+            ),
+            (
+                fda,
+                "cybersecurity-metrics.json",
+                "D9",
+                "VI.B, V.A.6",
+                "5.6.4 (5.4)",
+                "제17조",
+            ),
+            (
+                mfds,
+                "interoperability.pdf",
+                "D10",
+                "V.A.3",
+                "no N60 section",
+                "no MFDS document",
+            ),
+            (
+                fda,
+                "interoperability.pdf",
+                "D10",
+                "V.A.3",
+                "no N60 section",
+                "no MFDS document",
+            ),
+            (fda, "component-support.csv", "D5", "V.A.4", "5.5.2", "SBOM"),
+        ] {
+            let f = pkg
+                .manifest
+                .files
+                .iter()
+                .find(|f| f.path.ends_with(&format!("/{name}")))
+                .unwrap_or_else(|| panic!("{device} {}: no {name}", pkg.layout.as_str()));
+            assert_eq!(f.document, doc, "{f:?}");
+            assert_eq!(f.fda, fda_section, "{f:?}");
+            assert!(f.n60.contains(n60), "{f:?}");
+            assert!(f.mfds.contains(mfds_word), "{f:?}");
+        }
+        let f = paths(fda);
+        for p in [
+            "V.B.2-architecture-views/characteristics.pdf",
+            "VI.A-labeling/labelling.pdf",
+            "VI.B-cybersecurity-management-plan/tplc-plan.pdf",
+            "V.A.6-cybersecurity-metrics/cybersecurity-metrics.json",
+            "V.A.3-interoperability/interoperability.en.pdf",
+            "V.A.4-sbom/component-support.json",
+        ] {
+            assert!(f.contains(&p), "{device} FDA layout lacks {p}: {f:#?}");
+        }
+        // Without a plan or support file, the missing commitments are
+        // listed, counted by kind, the same in both layouts.
+        assert_eq!(mfds.manifest.document_gaps, fda.manifest.document_gaps);
+        let g = &mfds.manifest.document_gaps_by_kind;
+        assert_eq!(g.get("tplc-not-stated"), Some(&13), "{g:?}");
+        assert_eq!(g.get("component-support-unknown"), Some(&6), "{g:?}");
+        assert_eq!(g.get("end-of-support-not-stated"), Some(&1), "{g:?}");
+        assert!(
+            g.get("labelling-not-stated").is_some_and(|n| *n >= 6),
+            "{g:?}"
+        );
+        assert_eq!(g.values().sum::<usize>(), mfds.manifest.document_gaps.len());
+        assert!(
+            mfds.manifest
+                .document_gaps
+                .iter()
+                .any(|g| g.document == "D8"
+                    && g.subject == "cvd.contact"
+                    && g.ko.contains("연락처")
+                    && g.en.contains("contact"))
+        );
         // The FDA layout follows the guidance's sections in order.
         let folders: Vec<&str> = {
             let mut f: Vec<&str> = paths(fda)
@@ -244,12 +371,16 @@ fn both_layouts_hold_every_document_and_verify() {
                 "V.A-security-risk-management-report",
                 "V.A.1-threat-model",
                 "V.A.2-cybersecurity-risk-assessment",
+                "V.A.3-interoperability",
                 "V.A.4-sbom",
                 "V.A.5-unresolved-anomalies",
+                "V.A.6-cybersecurity-metrics",
                 "V.B.1-security-requirements",
                 "V.B.2-architecture-views",
                 "V.C-cybersecurity-testing",
                 "V.C-traceability",
+                "VI.A-labeling",
+                "VI.B-cybersecurity-management-plan",
             ]
         );
         // The FDA layout's checklist cross-references the MFDS item.
@@ -408,6 +539,77 @@ fn reference_tools_accept_the_package() {
                 &["보안 시험 요약", "미해결 이상", "추적성 공백", "TC-"],
             ),
             ("test-summary.en.pdf", &["Security test summary"]),
+            (
+                "characteristics.pdf",
+                &[
+                    "사이버보안 특성 명세서",
+                    "사용목적",
+                    "연결 및 인터페이스",
+                    "사용자 및 역할",
+                    "업데이트 경로",
+                    "Bluetooth",
+                ],
+            ),
+            (
+                "characteristics.en.pdf",
+                &[
+                    "Characteristics sheet",
+                    "Intended use",
+                    "Connectivity and interfaces",
+                    "Users and roles",
+                ],
+            ),
+            (
+                "labelling.pdf",
+                &[
+                    "사용자 보안 문서",
+                    "포트 및 인터페이스",
+                    "백업 및 복원",
+                    "보안 지원 종료",
+                    "입력 자료에 기재되지 않음",
+                    "기재되지 않은 사항",
+                    "cvd.contact",
+                    "component-support.csv",
+                ],
+            ),
+            (
+                "labelling.en.pdf",
+                &[
+                    "Customer security documentation",
+                    "Ports and interfaces",
+                    "Not stated in the inputs (recorded as a gap in MANIFEST.json)",
+                    "End of support",
+                ],
+            ),
+            (
+                "tplc-plan.pdf",
+                &[
+                    "TPLC 사이버보안 관리 계획",
+                    "ISO/IEC 29147",
+                    "패치 기한",
+                    "사이버보안 지표",
+                    "입력 자료에 기재되지 않음",
+                    "patches.critical_days",
+                ],
+            ),
+            (
+                "tplc-plan.en.pdf",
+                &[
+                    "TPLC cybersecurity management plan",
+                    "Monitoring sources and frequency",
+                    "Cybersecurity metrics",
+                    "CISA KEV",
+                    "Not stated in the inputs",
+                ],
+            ),
+            (
+                "interoperability.pdf",
+                &["상호운용성 고려사항", "인터페이스별 연결과 보안", "HL7"],
+            ),
+            (
+                "interoperability.en.pdf",
+                &["Interoperability considerations", "Connects to", "DICOM"],
+            ),
         ];
         for f in p.manifest.files.iter().filter(|f| f.path.ends_with(".pdf")) {
             let name = f.path.rsplit('/').next().unwrap();
@@ -709,4 +911,220 @@ fn bad_inputs_name_what_is_wrong() {
     s.checklist = Some(list);
     let err = prepare(s).unwrap_err().to_string();
     assert!(err.starts_with(&format!("checklist: {id}: ")), "{err}");
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The patch gateway with the manufacturer's plan and every component's
+/// support: nothing is left unstated.
+fn complete_sources() -> Sources {
+    let mut s = sources("ecg-patch-gateway");
+    s.tplc = Some(
+        medsec_package::lifecycle::read_tplc("tplc-plan.toml", &fixture("tplc-plan.toml")).unwrap(),
+    );
+    s.support = medsec_package::lifecycle::read_support(
+        "infusion-pump.support.csv",
+        &fixture("infusion-pump.support.csv"),
+    )
+    .unwrap();
+    s
+}
+
+#[test]
+fn plan_and_support_close_the_document_gaps() {
+    let inputs = prepare(complete_sources()).unwrap();
+    assert_eq!(
+        inputs.end_of_support,
+        Some(time::macros::date!(2032 - 12 - 31))
+    );
+    let p = build(&inputs, Layout::Mfds, fonts()).unwrap();
+    assert!(verify(&p.zip).is_clean());
+    assert!(
+        p.manifest.document_gaps.is_empty(),
+        "{:#?}",
+        p.manifest.document_gaps
+    );
+    assert!(p.manifest.document_gaps_by_kind.is_empty());
+    // The traceability gaps are another matter and stay.
+    assert_eq!(
+        p.manifest.gaps,
+        packages("ecg-patch-gateway")[0].manifest.gaps
+    );
+
+    // Without one component's support, that component is the one gap.
+    let mut one_less = complete_sources();
+    one_less.support.retain(|s| s.component != "pyserial@3.5");
+    let q = build(&prepare(one_less).unwrap(), Layout::Mfds, fonts()).unwrap();
+    let subjects: Vec<(&str, &str)> = q
+        .manifest
+        .document_gaps
+        .iter()
+        .map(|g| (g.kind.as_str(), g.subject.as_str()))
+        .collect();
+    assert_eq!(
+        subjects,
+        [("component-support-unknown", "pkg:pypi/pyserial@3.5")]
+    );
+
+    // The support goes into the SBOM as namespaced properties and into
+    // component-support.csv and .json.
+    let sbom: serde_json::Value =
+        serde_json::from_slice(&read_document(&p.zip, "2-risk-management/sbom.cdx.json").unwrap())
+            .unwrap();
+    let openssl = sbom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "openssl")
+        .unwrap();
+    let props = openssl["properties"].as_array().unwrap();
+    assert!(props.contains(&serde_json::json!({"name": "medsec:supportLevel", "value": "active"})));
+    assert!(
+        props.contains(&serde_json::json!({"name": "medsec:endOfSupport", "value": "2026-09-07"}))
+    );
+    let csv = String::from_utf8(
+        read_document(&p.zip, "2-risk-management/component-support.csv").unwrap(),
+    )
+    .unwrap();
+    assert!(csv.starts_with("\u{feff}구성요소 / component,"), "{csv}");
+    assert!(
+        csv.contains("pkg:pypi/pyserial@3.5,pyserial,3.5,,limited,,support file,\"community maintained, no fixed end\""),
+        "{csv}"
+    );
+    let support: serde_json::Value = serde_json::from_slice(
+        &read_document(&p.zip, "2-risk-management/component-support.json").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(support["schema"], "medsec-component-support/1");
+    assert_eq!(support["by_level"]["active"], 4);
+    assert_eq!(support["by_level"]["end-of-support"], 1);
+    assert_eq!(support["by_level"]["unknown"], 0);
+
+    // The plan and the metrics as JSON.
+    let plan: serde_json::Value =
+        serde_json::from_slice(&read_document(&p.zip, "5-postmarket/tplc-plan.json").unwrap())
+            .unwrap();
+    assert_eq!(plan["schema"], "medsec-tplc-plan/1");
+    assert_eq!(plan["cvd"]["contact"], "psirt@medsec.example");
+    assert_eq!(plan["patches"]["critical_days"], 30);
+    assert_eq!(plan["end_of_support"], "2032-12-31");
+    assert_eq!(plan["not_stated"], serde_json::json!([]));
+    let metrics: serde_json::Value = serde_json::from_slice(
+        &read_document(&p.zip, "5-postmarket/cybersecurity-metrics.json").unwrap(),
+    )
+    .unwrap();
+    let findings = &inputs.findings;
+    assert_eq!(metrics["findings"], findings.len());
+    assert_eq!(
+        metrics["open"],
+        findings.iter().filter(|f| f.is_open()).count()
+    );
+    assert_eq!(
+        metrics["kev"]["open"],
+        findings.iter().filter(|f| f.kev && f.is_open()).count()
+    );
+    let by_severity: u64 = metrics["by_severity"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v["open"].as_u64().unwrap())
+        .sum();
+    assert_eq!(metrics["open"], by_severity);
+    // CVE-2021-44906 (9.8, open) is counted as critical.
+    assert!(metrics["by_severity"]["critical"]["open"].as_u64().unwrap() >= 1);
+
+    // The documents state the commitments instead of the gap sentence.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, words) in [
+        (
+            "5-postmarket/tplc-plan.pdf",
+            &["psirt@medsec.example", "30일 이내", "2032-12-31", "NVD"][..],
+        ),
+        (
+            "4-labelling/labelling.en.pdf",
+            &["psirt@medsec.example", "2032-12-31", "factory reset"][..],
+        ),
+    ] {
+        let path = dir.path().join(name.replace('/', "_"));
+        std::fs::write(&path, read_document(&p.zip, name).unwrap()).unwrap();
+        let Some(text) = pdftotext(&path) else {
+            break;
+        };
+        let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for w in words {
+            assert!(flat.contains(w), "{name}: no {w:?} in {flat}");
+        }
+        assert!(
+            !flat.contains("입력 자료에 기재되지 않음")
+                && !flat.contains("Not stated in the inputs"),
+            "{name}: {flat}"
+        );
+    }
+
+    // cyclonedx-python-lib accepts the SBOM with its support properties.
+    let Some(py) = python("the SBOM with support properties") else {
+        return;
+    };
+    let sbom_path = dir.path().join("sbom.cdx.json");
+    std::fs::write(
+        &sbom_path,
+        read_document(&p.zip, "2-risk-management/sbom.cdx.json").unwrap(),
+    )
+    .unwrap();
+    let out = Command::new(py)
+        .arg(root().join("crates/medsec-sbom/tests/check_cyclonedx.py"))
+        .arg("json")
+        .arg(&sbom_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("checked 1") && !text.contains("INVALID"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_plan_and_support_inputs_are_named() {
+    // A support entry that names no component of the SBOM.
+    let mut s = complete_sources();
+    s.support[0].component = "pkg:generic/zlib@1.3".into();
+    let err = prepare(s).unwrap_err().to_string();
+    assert!(
+        err.starts_with("component support [0] `pkg:generic/zlib@1.3`: no component"),
+        "{err}"
+    );
+    // Support without an SBOM.
+    let mut s = complete_sources();
+    s.sbom = None;
+    let err = prepare(s).unwrap_err().to_string();
+    assert!(err.contains("needs the SBOM"), "{err}");
+    // Two ends of support that disagree.
+    let mut s = complete_sources();
+    s.end_of_support = Some(time::macros::date!(2030 - 01 - 01));
+    let err = prepare(s).unwrap_err().to_string();
+    assert!(
+        err.contains("2030-01-01") && err.contains("2032-12-31"),
+        "{err}"
+    );
+    // The same date from both is fine.
+    let mut s = complete_sources();
+    s.end_of_support = Some(time::macros::date!(2032 - 12 - 31));
+    assert!(prepare(s).is_ok());
+    // A plan file with a wrong field names it.
+    let bad = fixture("tplc-plan.toml").replace("critical_days = 30", "critical_days = \"30d\"");
+    let err = medsec_package::lifecycle::read_tplc("tplc-plan.toml", &bad).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("tplc-plan.toml: patches.critical_days: "),
+        "{err}"
+    );
 }

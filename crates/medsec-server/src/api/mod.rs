@@ -9,6 +9,7 @@ mod crisis;
 mod incidents;
 mod indicators;
 mod premarket;
+mod review_package;
 pub mod sustain;
 mod tools;
 mod types;
@@ -39,6 +40,7 @@ pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = assure::routes(r);
     let r = premarket::routes(r);
+    let r = review_package::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
     let r = alerts::routes(r);
@@ -214,6 +216,7 @@ async fn openapi_json() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(assure::AssureDoc::openapi());
     doc.merge(premarket::PremarketDoc::openapi());
+    doc.merge(review_package::ReviewPackageDoc::openapi());
     doc.merge(sustain::SustainDoc::openapi());
     doc.merge(watch::WatchDoc::openapi());
     doc.merge(alerts::AlertsDoc::openapi());

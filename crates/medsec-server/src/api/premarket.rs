@@ -1,7 +1,8 @@
 //! The API of a device's premarket documents: the threat model (and its
 //! Threat Dragon form), the risk register, rubric assessments, SARIF scan
-//! reports, unresolved anomalies with their justifications, and the
-//! traceability matrix. The same rules as the pages (both call
+//! reports, unresolved anomalies with their justifications, the
+//! traceability matrix, and the release linked as the device's software
+//! with its SBOM findings. The same rules as the pages (both call
 //! [`crate::premarket`]); documents travel in their own schemas
 //! (`medsec-risk-register/1`, Threat Dragon v2, the matrix as
 //! `medsec_assure::trace::Matrix` serialises it).
@@ -126,6 +127,24 @@ pub fn routes(r: Routes) -> Routes {
         Method::GET,
         "/api/v1/devices/{device_id}/package/{layout}",
         get(get_package),
+    )
+    .api(
+        User,
+        Method::PUT,
+        "/api/v1/devices/{device_id}/release",
+        put(put_device_release),
+    )
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/devices/{device_id}/release",
+        axum::routing::delete(delete_device_release),
+    )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/devices/{device_id}/sbom-findings",
+        get(get_sbom_findings),
     )
 }
 
@@ -392,6 +411,9 @@ async fn patch_risk(
     DeviceAnd(id, risk): DeviceAnd,
     ApiJson(body): ApiJson<RiskPatchBody>,
 ) -> Result<Json<Value>> {
+    if !svc::is_risk_id(&risk) {
+        return Err(Error::NotFound);
+    }
     let by = assure_svc::as_maker(&state, &actor, true).await?;
     svc::risk_update(&state, &by, &id, body.revision, &risk, &body.patch).await?;
     Ok(Json(register_json(
@@ -410,7 +432,8 @@ pub struct RubricBody {
 }
 
 /// Assesses a risk with the MITRE rubric and makes the vector its
-/// exploitability; the assessment is kept.
+/// exploitability; the assessment is kept. `risk_id` is percent-encoded
+/// (`R-SBOM-CVE-2021-3711-pkg%3Ageneric-openssl%401.1.1k`).
 #[utoipa::path(post, path = "/api/v1/devices/{device_id}/risks/{risk_id}/rubric", tag = "premarket", security(("bearer" = [])),
     params(("device_id" = String, Path), ("risk_id" = String, Path)), request_body = RubricBody,
     responses((status = 200, description = "The assessment and the new revision", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Changed meanwhile", body = ErrorBody), (status = 422, description = "Invalid answers (the answer is named)", body = ErrorBody)))]
@@ -420,6 +443,9 @@ async fn assess_risk(
     DeviceAnd(id, risk): DeviceAnd,
     ApiJson(body): ApiJson<RubricBody>,
 ) -> Result<Json<Value>> {
+    if !svc::is_risk_id(&risk) {
+        return Err(Error::NotFound);
+    }
     let by = assure_svc::as_maker(&state, &actor, true).await?;
     let (revision, assessment) = svc::rubric_apply(
         &state,
@@ -589,10 +615,107 @@ async fn get_package(
     ))
 }
 
+/// The release to link as the device's software.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct DeviceReleaseBody {
+    /// One of the caller's releases (`GET /api/v1/releases`).
+    pub release_id: String,
+}
+
+/// The release a device ships as its software.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeviceReleaseOut {
+    pub release_id: String,
+    pub product: String,
+    pub version: String,
+    pub released_on: Option<String>,
+    /// `YYYY-MM-DD`: the release's end of support, the device's.
+    pub end_of_support: Option<String>,
+    pub sbom_filename: Option<String>,
+    pub linked_by: String,
+    pub linked_at: String,
+    /// Findings still open, and suppressed by VEX.
+    pub open: usize,
+    pub suppressed: usize,
+}
+
+fn release_out(r: &svc::DeviceRelease) -> DeviceReleaseOut {
+    DeviceReleaseOut {
+        release_id: r.release_id.clone(),
+        product: r.product.clone(),
+        version: r.version.clone(),
+        released_on: r.released_on.clone(),
+        end_of_support: r.support_until.clone(),
+        sbom_filename: r.sbom.as_ref().map(|(n, _)| n.clone()),
+        linked_by: r.linked_by.clone(),
+        linked_at: Timestamp(r.linked_at).rfc3339(),
+        open: r.open(),
+        suppressed: r.findings.len() - r.open(),
+    }
+}
+
+/// Links one of the caller's releases to the device as its software: its
+/// open findings enter the register (derived or rebuilt), the anomalies,
+/// the trace and the package, which carries its SBOM. Another
+/// organisation's release is not found.
+#[utoipa::path(put, path = "/api/v1/devices/{device_id}/release", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)), request_body = DeviceReleaseBody,
+    responses((status = 200, description = "Linked", body = DeviceReleaseOut), (status = 404, description = "No such device or release", body = ErrorBody), (status = 422, description = "Invalid", body = ErrorBody)))]
+async fn put_device_release(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    ApiJson(body): ApiJson<DeviceReleaseBody>,
+) -> Result<Json<DeviceReleaseOut>> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    svc::release_link(&state, &by, &id, &body.release_id).await?;
+    let r = svc::device_release(&state, &by.org_id, &id)
+        .await?
+        .ok_or_else(|| {
+            Error::Internal(format!("device {id}: the release just linked is missing"))
+        })?;
+    Ok(Json(release_out(&r)))
+}
+
+/// Unlinks the device's release.
+#[utoipa::path(delete, path = "/api/v1/devices/{device_id}/release", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 204, description = "Unlinked"), (status = 404, description = "Not found, or no release linked", body = ErrorBody)))]
+async fn delete_device_release(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<StatusCode> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    if svc::release_unlink(&state, &by, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// The device's release (`null` when none is linked) and its findings as
+/// software composition analysis evidence, with the register's risk of
+/// each open one.
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/sbom-findings", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 200, description = "OK", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody)))]
+async fn get_sbom_findings(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Json<Value>> {
+    let by = assure_svc::as_maker(&state, &actor, false).await?;
+    assure_svc::device(&state, &by.org_id, &id).await?;
+    let release = svc::device_release(&state, &by.org_id, &id).await?;
+    Ok(Json(json!({
+        "device_id": id,
+        "release": release.as_ref().map(release_out).map(to_value).transpose()?,
+        "findings": to_value(release.as_ref().map(|r| r.views.as_slice()).unwrap_or_default())?,
+    })))
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_package, get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace),
-    components(schemas(ThreatModelSource, RegisterBody, RevisionBody, RiskPatchBody, RubricBody, ScanOut, JustificationInput, svc::ResidualInput, svc::AcceptanceInput)),
+    paths(get_package, get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace, put_device_release, delete_device_release, get_sbom_findings),
+    components(schemas(ThreatModelSource, RegisterBody, RevisionBody, RiskPatchBody, RubricBody, ScanOut, JustificationInput, svc::ResidualInput, svc::AcceptanceInput, DeviceReleaseBody, DeviceReleaseOut, svc::SbomFindingView)),
     tags((name = "premarket", description = "Premarket documents of a device: threat model, risk register, rubric, security test evidence, traceability")),
 )]
 pub struct PremarketDoc;

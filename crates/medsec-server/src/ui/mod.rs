@@ -13,6 +13,7 @@ mod incidents;
 mod indicators;
 mod pages;
 mod premarket;
+mod review_package;
 mod sustain;
 mod tools;
 mod watch;
@@ -46,6 +47,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = catalog::routes(r);
     let r = assure::routes(r);
     let r = premarket::routes(r);
+    let r = review_package::routes(r);
     let r = sustain::routes(r);
     let r = watch::routes(r);
     let r = watch_config::routes(r);

@@ -2,8 +2,9 @@
 //! IMDRF's four questions, the data-flow diagram, Threat Dragon export
 //! and import), 위험 관리 (the risk register with an edit form per risk,
 //! the rubric link, upload and download), 보안 시험 증거 (test cases,
-//! SARIF uploads with their findings, unresolved anomalies with their
-//! justifications) and 추적성 (the matrix and its gaps, each linking to
+//! SARIF uploads with their findings, the release linked as the device's
+//! software with its SBOM findings as composition analysis, unresolved
+//! anomalies with their justifications) and 추적성 (the matrix and its gaps, each linking to
 //! where it is fixed). Every label is computed here; the templates only
 //! lay them out.
 
@@ -124,6 +125,18 @@ pub fn routes(r: Routes) -> Routes {
     )
     .ui(
         Access::User,
+        Method::POST,
+        "/devices/{device_id}/release",
+        post(release_link),
+    )
+    .ui(
+        Access::User,
+        Method::POST,
+        "/devices/{device_id}/release/unlink",
+        post(release_unlink),
+    )
+    .ui(
+        Access::User,
         Method::GET,
         "/devices/{device_id}/trace",
         get(trace_page),
@@ -136,9 +149,10 @@ pub fn routes(r: Routes) -> Routes {
     )
 }
 
-/// A device id and a risk id in the path. Risk ids are the register's
-/// (`R-TM-gateway-S`, `R-SBOM-CVE-2021-44906-pkg:npm-minimist@1.2.5`);
-/// anything else is simply not found.
+/// A device id and a risk id in the path, percent-decoded. Risk ids are
+/// the register's (`R-TM-gateway-S`,
+/// `R-SBOM-CVE-2021-44906-pkg:npm-minimist@1.2.5`, see
+/// [`svc::is_risk_id`]); anything else is simply not found.
 pub struct DeviceRisk(pub String, pub String);
 
 pub fn is_device_id(id: &str) -> bool {
@@ -146,11 +160,7 @@ pub fn is_device_id(id: &str) -> bool {
 }
 
 pub fn is_risk_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 200
-        && id
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '@' | '+'))
+    svc::is_risk_id(id)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for DeviceRisk {
@@ -194,14 +204,19 @@ pub fn anchor(prefix: &str, id: &str) -> String {
     format!("{prefix}-{slug}")
 }
 
-/// A path segment or query value: ids that are safe as they are stay
-/// readable, anything else is percent-encoded.
-fn pct(s: &str) -> String {
-    if crate::extract::is_ref_id(s) {
-        s.to_owned()
-    } else {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    }
+/// What [`pct`] leaves as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A path segment or query value: letters, digits and `-._~` stay
+/// readable, anything else (`:`, `@`, `/`, `%`, `+`, non-ASCII) is
+/// percent-encoded, so that an SBOM risk's id survives the path and the
+/// query string.
+pub(super) fn pct(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 /// The tabs every page here shows, with the current one marked.
@@ -721,7 +736,7 @@ async fn risks_view(
             id: r.id.clone(),
             anchor: anchor("risk", &r.id),
             post: format!("/devices/{id}/risks/{}", pct(&r.id)),
-            rubric_link: if crate::extract::is_ref_id(&r.id) && !r.id.contains(['.', '_']) {
+            rubric_link: if is_risk_id(&r.id) {
                 format!("/tools/rubric?device={id}&risk={}", pct(&r.id))
             } else {
                 String::new()
@@ -832,7 +847,7 @@ async fn risks_view(
             revision: c.revision,
             action: page.t(&format!("premarket-change-{}", c.action)),
             subject: c.subject,
-            summary: c.summary,
+            summary: change_summary(&page, &c.summary),
             actor: c.actor,
             at: page.time(Timestamp(c.at)),
         })
@@ -844,7 +859,7 @@ async fn risks_view(
             risk: r.risk_id,
             vector: r.vector,
             score: r.base_score,
-            severity: r.severity,
+            severity: severity_text(page.lang, &r.severity),
             by: r.created_by,
             at: page.time(Timestamp(r.created_at)),
         })
@@ -1131,6 +1146,37 @@ struct AnomalyLine {
     problems: String,
 }
 
+/// The release linked as the device's software.
+struct ReleaseLine {
+    label: String,
+    link: String,
+    support_until: String,
+    linked: String,
+    sbom: String,
+    counts: String,
+}
+
+/// One finding of the release (software composition analysis).
+struct SbomLine {
+    vulnerability: String,
+    aliases: String,
+    component: String,
+    summary: String,
+    cvss: String,
+    kev: String,
+    epss: String,
+    state: String,
+    open: bool,
+    risk: String,
+    risk_link: String,
+}
+
+struct ReleaseChoice {
+    id: String,
+    label: String,
+    selected: bool,
+}
+
 #[derive(Template)]
 #[template(path = "premarket_tests.html")]
 struct TestsTpl<'a> {
@@ -1142,6 +1188,9 @@ struct TestsTpl<'a> {
     cases: Vec<CaseLine>,
     scans: Vec<ScanLine>,
     anomalies: Vec<AnomalyLine>,
+    release: Option<ReleaseLine>,
+    sbom_findings: Vec<SbomLine>,
+    release_choices: Vec<ReleaseChoice>,
     errors: Errors,
     can_write: bool,
     limit_mib: usize,
@@ -1239,7 +1288,11 @@ async fn tests_view(
             anchor: anchor("anomaly", &a.id),
             kind: pick_str(lang, a.kind.ko(), a.kind.as_str()),
             title: a.title.clone(),
-            severity: a.severity.clone().unwrap_or_default(),
+            severity: a
+                .severity
+                .as_deref()
+                .map(|s| severity_text(lang, s))
+                .unwrap_or_default(),
             test: a.test.clone().unwrap_or_default(),
             justification: a
                 .justification
@@ -1266,6 +1319,83 @@ async fn tests_view(
             id: a.id,
         })
         .collect();
+    let linked = docs.register.release.as_ref();
+    let release = linked.map(|r| ReleaseLine {
+        label: format!("{} {}", r.product, r.version),
+        link: format!("/releases/{}", r.release_id),
+        support_until: r
+            .support_until
+            .clone()
+            .unwrap_or_else(|| page.t("premarket-sbom-support-unknown")),
+        linked: page.lang.ta(
+            "premarket-sbom-linked",
+            &[
+                ("by", &r.linked_by),
+                ("at", &page.time(Timestamp(r.linked_at))),
+            ],
+        ),
+        sbom: r.sbom.as_ref().map(|(n, _)| n.clone()).unwrap_or_default(),
+        counts: page.lang.ta(
+            "premarket-sbom-counts",
+            &[
+                ("open", &r.open().to_string()),
+                ("suppressed", &(r.findings.len() - r.open()).to_string()),
+            ],
+        ),
+    });
+    let sbom_findings = linked
+        .map(|r| r.views.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| SbomLine {
+            vulnerability: f.vulnerability.clone(),
+            aliases: f.aliases.join(", "),
+            component: match &f.component_version {
+                Some(v) => format!("{} {v}", f.component),
+                None => f.component.clone(),
+            },
+            summary: f.summary.clone(),
+            cvss: match (f.cvss, &f.vector) {
+                (Some(s), Some(v)) => format!("{s:.1} · {v}"),
+                (Some(s), None) => format!("{s:.1}"),
+                (None, Some(v)) => v.clone(),
+                (None, None) => String::new(),
+            },
+            kev: if f.kev { page.t("yes") } else { String::new() },
+            epss: f
+                .epss
+                .map(|e| format!("{:.1}%", e * 100.0))
+                .unwrap_or_default(),
+            state: match &f.vex {
+                Some(v) if f.state == "open" => {
+                    format!("{} (VEX {v})", page.t("premarket-sbom-state-open"))
+                }
+                Some(v) => format!("{} (VEX {v})", page.t("premarket-sbom-state-suppressed")),
+                None if f.state == "open" => page.t("premarket-sbom-state-open"),
+                None => page.t("premarket-sbom-state-suppressed"),
+            },
+            open: f.state == "open",
+            risk_link: f
+                .risk
+                .as_ref()
+                .map(|r| format!("/devices/{id}/risks#{}", anchor("risk", r)))
+                .unwrap_or_default(),
+            risk: f.risk.clone().unwrap_or_default(),
+        })
+        .collect();
+    let release_choices = if actor.has(Permission::Write) {
+        svc::release_choices(state, &by)
+            .await?
+            .into_iter()
+            .map(|(rid, label)| ReleaseChoice {
+                selected: linked.is_some_and(|r| r.release_id == rid),
+                id: rid,
+                label,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = form_status(&errors);
     let tpl = TestsTpl {
         id: id.to_owned(),
@@ -1275,6 +1405,9 @@ async fn tests_view(
         cases,
         scans,
         anomalies,
+        release,
+        sbom_findings,
+        release_choices,
         errors,
         can_write: actor.has(Permission::Write),
         limit_mib: svc::SARIF_LIMIT / (1024 * 1024),
@@ -1337,6 +1470,41 @@ async fn justify(
             tests_view(&state, &parts, &actor, &id, errors).await
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+struct ReleaseForm {
+    #[serde(default)]
+    release_id: String,
+}
+
+/// Links one of the manufacturer's releases as the device's software.
+async fn release_link(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    CsrfForm(form): CsrfForm<ReleaseForm>,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    match svc::release_link(&state, &by, &id, &form.release_id).await {
+        Ok(_) => Ok(see_other(&format!("/devices/{id}/tests#sbom"))),
+        Err(e) => {
+            let errors = errors_of(&parts, e)?;
+            tests_view(&state, &parts, &actor, &id, errors).await
+        }
+    }
+}
+
+async fn release_unlink(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    svc::release_unlink(&state, &by, &id).await?;
+    Ok(see_other(&format!("/devices/{id}/tests#sbom")))
 }
 
 // --- traceability ------------------------------------------------------------
@@ -1479,4 +1647,69 @@ async fn trace_page(
         page: &page,
     };
     Ok(render(StatusCode::OK, &page, &tpl))
+}
+
+/// A stored severity in the page's language: a SARIF level (`error`,
+/// `warning`, `note`, `none`), a CVSS severity (`low` … `critical`) or
+/// `kev` (an SBOM finding in CISA's catalogue); anything else as stored.
+fn severity_text(lang: Lang, severity: &str) -> String {
+    match severity {
+        "error" => pick_str(lang, "오류", "error"),
+        "warning" => pick_str(lang, "경고", "warning"),
+        "note" => pick_str(lang, "참고", "note"),
+        "none" => pick_str(lang, "없음", "none"),
+        "low" => pick_str(lang, "낮음", "low"),
+        "medium" => pick_str(lang, "중간", "medium"),
+        "high" => pick_str(lang, "높음", "high"),
+        "critical" => pick_str(lang, "치명적", "critical"),
+        "kev" => pick_str(lang, "KEV 등재 (실제 악용)", "KEV (known exploited)"),
+        other => other.to_owned(),
+    }
+}
+
+/// A register change's summary, which the service records in English
+/// parts joined by `; ` (`C-auth: implemented; harm: serious; residual`),
+/// in the page's language; parts it does not know stay as recorded.
+fn change_summary(page: &Page, summary: &str) -> String {
+    if page.lang == Lang::En {
+        return summary.to_owned();
+    }
+    let part = |p: &str| -> String {
+        match p {
+            "harm rationale" => return "위해 근거".to_owned(),
+            "residual" => return "잔여 위험".to_owned(),
+            "accepted" => return "수용".to_owned(),
+            "acceptance withdrawn" => return "수용 철회".to_owned(),
+            "no new threats" => return "새 위협 없음".to_owned(),
+            _ => {}
+        }
+        // `register_upload`: `{n} risks, {m} controls from {file}`.
+        if let Some((risks, rest)) = p.split_once(" risks, ")
+            && let Some((controls, file)) = rest.split_once(" controls from ")
+        {
+            return format!("{file}에서 위험 {risks}건, 통제 {controls}건");
+        }
+        if let Some(rest) = p.strip_prefix("added ") {
+            return format!("추가: {rest}");
+        }
+        if let Some((what, value)) = p.split_once(": ") {
+            if what == "harm"
+                && let Some(h) = HarmSeverity::ALL.iter().find(|h| h.as_str() == value)
+            {
+                return format!("위해: {}", h.ko());
+            }
+            let status = [
+                ControlStatus::Planned,
+                ControlStatus::Implemented,
+                ControlStatus::Verified,
+            ]
+            .into_iter()
+            .find(|s| s.as_str() == value);
+            if let Some(status) = status {
+                return format!("{what}: {}", control_status_label(page, status));
+            }
+        }
+        p.to_owned()
+    };
+    summary.split("; ").map(part).collect::<Vec<_>>().join("; ")
 }

@@ -833,8 +833,9 @@ struct RubricState {
 }
 
 /// Whether `id` is an id the `Id` path extractor accepts: 1 to 64 ASCII
-/// letters, digits and `-` (a device id, a risk id such as
-/// `R-TM-gateway-S`).
+/// letters, digits and `-` (a device id). Risk ids may hold more
+/// (`R-SBOM-CVE-2021-3711-pkg:generic-openssl@1.1.1k`): see
+/// [`crate::premarket::is_risk_id`].
 fn is_path_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
@@ -1061,7 +1062,10 @@ fn render_rubric(page: &Page, state: &RubricState, errors: super::Errors) -> Res
         None
     };
     let save_to = match (&state.device, &state.risk) {
-        (Some(d), Some(r)) => Some(format!("/devices/{d}/risks/{r}/rubric")),
+        (Some(d), Some(r)) => Some(format!(
+            "/devices/{d}/risks/{}/rubric",
+            super::premarket::pct(r)
+        )),
         _ => None,
     };
     let answers_json =
@@ -1082,7 +1086,8 @@ fn render_rubric(page: &Page, state: &RubricState, errors: super::Errors) -> Res
     Ok(render(status, page, &tpl))
 }
 
-/// Reads `device` and `risk`: both or neither, each an id.
+/// Reads `device` and `risk`: both or neither, a device id and a risk
+/// id.
 fn target(device: Option<&str>, risk: Option<&str>) -> Result<(Option<String>, Option<String>)> {
     let norm = |v: Option<&str>| {
         v.map(str::trim)
@@ -1090,12 +1095,14 @@ fn target(device: Option<&str>, risk: Option<&str>) -> Result<(Option<String>, O
             .map(str::to_owned)
     };
     let (device, risk) = (norm(device), norm(risk));
-    for (field, v) in [("device", &device), ("risk", &risk)] {
-        if let Some(v) = v
-            && !is_path_id(v)
-        {
-            return Err(Error::field(field, "invalid_id"));
-        }
+    if device.as_deref().is_some_and(|d| !is_path_id(d)) {
+        return Err(Error::field("device", "invalid_id"));
+    }
+    if risk
+        .as_deref()
+        .is_some_and(|r| !crate::premarket::is_risk_id(r))
+    {
+        return Err(Error::field("risk", "invalid_id"));
     }
     match (&device, &risk) {
         (Some(_), None) => Err(Error::field("risk", "required")),
@@ -1266,5 +1273,52 @@ mod tests {
         assert!(!is_path_id("../x"));
         assert!(!is_path_id(""));
         assert!(!is_path_id(&"a".repeat(65)));
+    }
+
+    /// An SBOM risk's id goes to the questionnaire and back to its risk;
+    /// control characters, whitespace and over-long ids do not.
+    #[test]
+    fn sbom_risk_ids_reach_the_rubric_and_back() {
+        let risk = "R-SBOM-CVE-2021-3711-pkg:generic-openssl@1.1.1k";
+        for ok in [risk, "R-TM-gateway-S", "R-SBOM-GHSA-x/y_z%2B+1", "R-위험-1"] {
+            let (d, r) = target(Some("dev-1"), Some(ok)).unwrap();
+            assert_eq!((d.as_deref(), r.as_deref()), (Some("dev-1"), Some(ok)));
+        }
+        for bad in [
+            "R-a b",
+            "R-a\tb",
+            "R-a\u{0}b",
+            "R-a\nb",
+            "R-<script>",
+            "R-a?b",
+            "R-a#b",
+            &format!("R-{}", "a".repeat(199)),
+        ] {
+            assert!(target(Some("dev-1"), Some(bad)).is_err(), "{bad:?}");
+        }
+        assert!(target(Some("dev/1"), Some(risk)).is_err());
+        let st = RubricState {
+            answers: Answers::default(),
+            device: Some("dev-1".into()),
+            risk: Some(risk.into()),
+        };
+        let to = match (&st.device, &st.risk) {
+            (Some(d), Some(r)) => format!(
+                "/devices/{d}/risks/{}/rubric",
+                super::super::premarket::pct(r)
+            ),
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            to,
+            "/devices/dev-1/risks/R-SBOM-CVE-2021-3711-pkg%3Ageneric-openssl%401.1.1k/rubric"
+        );
+        let decoded = percent_encoding::percent_decode_str(
+            to.trim_start_matches("/devices/dev-1/risks/")
+                .trim_end_matches("/rubric"),
+        )
+        .decode_utf8()
+        .unwrap();
+        assert_eq!(decoded, risk);
     }
 }

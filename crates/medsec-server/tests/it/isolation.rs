@@ -200,7 +200,8 @@ fn json_body(spec: &RouteSpec) -> Option<serde_json::Value> {
                     "profile": profile, "revision": 1, "reference": "mfds-2019:1.6", "applies": true, "justification": "hijacked justification", "catalog": "mfds-2019",
                     "content": {"methods": ["hijacked"]}, "reviewer_org": "00000000-0000-4000-8000-000000000000", "item": "1.1", "verdict": "conforming", "body": "hijacked", "decision": "accepted",
                     "statements": [{"vulnerability": "CVE-2019-10744", "status": "fixed"}], "hospital": "Zeta-Marker Hospital", "url": "https://hijack.example/hook",
-                    "component": "name:hijacked", "purl": "pkg:npm/hijacked", "asset_tag": "hijacked", "model": "hijacked"}),
+                    "component": "name:hijacked", "purl": "pkg:npm/hijacked", "asset_tag": "hijacked", "model": "hijacked",
+                    "release_id": "00000000-0000-4000-8000-000000000000"}),
             )
         }
     }
@@ -238,6 +239,8 @@ const FORM_FIELDS: &[(&str, &str)] = &[
     ("url", "https://hijack.example/hook"),
     ("component", "name:hijacked"),
     ("purl", "pkg:npm/hijacked"),
+    // A device's release: the device decides, and it is not A's.
+    ("release_id", "00000000-0000-4000-8000-000000000000"),
     ("asset_tag", "hijacked"),
     ("model", "hijacked"),
 ];
@@ -262,6 +265,14 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         .review_thread(&v.org_id, &v.assure.checklist)
         .await
         .unwrap();
+    // The round's submission package (reviewer mode).
+    let package = s
+        .submission_package(&v.org_id, &v.assure.submission)
+        .await
+        .unwrap();
+    assert!(package.is_some(), "B's round has its package");
+    let device_release = s.device_release(&v.org_id, &v.assure.device).await.unwrap();
+    assert!(device_release.is_some(), "B's device has its release");
     let releases = s.list_releases(&v.org_id).await.unwrap();
     let findings = s
         .release_findings(&v.org_id, &v.sustain.release)
@@ -332,7 +343,7 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         None => "gone".to_owned(),
     };
     format!(
-        "{incident}\n{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}\n{monitors:?}\n{web_checks:?}\n{webshell_scans:?}\n{webshell_findings:?}"
+        "{incident}\n{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{package:?}\n{device_release:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}\n{monitors:?}\n{web_checks:?}\n{webshell_scans:?}\n{webshell_findings:?}"
     )
 }
 
@@ -407,6 +418,21 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         )
         .await;
     let sustain = crate::sustain::sustain_sample_in(&app, &b_org, &b_hospital, "Zeta-Marker").await;
+    // B's device ships B's release.
+    medsec_server::premarket::release_link(
+        &app.state,
+        &medsec_server::assure::By {
+            org_id: b_org.clone(),
+            org_kind: medsec_core::OrgKind::Manufacturer,
+            user_id: None,
+            name: "sample".into(),
+            source: "test".into(),
+        },
+        &assure.device,
+        &sustain.release,
+    )
+    .await
+    .unwrap();
     // The sector's crisis level, and B's hospital's tick on its checklist.
     let set = root
         .post(

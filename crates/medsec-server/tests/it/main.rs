@@ -9,6 +9,7 @@ mod assure;
 mod auth;
 mod browser;
 mod browser_assure;
+mod browser_premarket;
 mod browser_sustain;
 mod crisis;
 mod incidents;
@@ -17,6 +18,7 @@ mod interop;
 mod isolation;
 mod pages;
 mod premarket;
+mod review_package;
 mod sustain;
 mod tools;
 mod watch;
@@ -37,6 +39,7 @@ use interop::*;
 use isolation::*;
 use pages::*;
 use premarket::*;
+use review_package::*;
 use sustain::*;
 use tools::*;
 use watch::*;
@@ -497,6 +500,8 @@ medsec_store::both_backends!(
     checklist_json_passes_its_schema,
     premarket_documents_from_profile_to_trace,
     premarket_api,
+    review_package_reviewer_mode,
+    premarket_release_sbom_findings,
     sustain_api_and_pages,
     webhooks_are_signed_and_retried,
     attack_bundles_import_as_feed_records,

@@ -791,3 +791,462 @@ pub async fn premarket_api(db: TestDb) {
         StatusCode::NOT_FOUND
     );
 }
+
+/// lodash's prototype pollution with its CVSS vector (the sustain tests'
+/// record has none), so the SBOM risk gets an exploitability from it.
+const OSV_LODASH_SCORED: &str = r#"{"id":"GHSA-jf85-cpcp-j695","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2019-10744"],"summary":"Prototype Pollution in lodash","severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H"}],"affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"4.17.12"}]}]}]}"#;
+
+const LODASH_RISK: &str = "R-SBOM-CVE-2019-10744-pkg:npm-lodash@4.17.11";
+const LEFT_PAD_RISK: &str = "R-SBOM-GHSA-test-left-pad1-pkg:npm-left-pad@1.3.0";
+
+/// An API token of a user (read and write), which outlives the user's
+/// sessions: administrators have one session at a time, and the tests
+/// below log in through the pages too.
+async fn token_api<'a>(app: &'a TestApp, user: &str, password: &str) -> crate::Api<'a> {
+    let session = app.api_login(user, password).await;
+    let made = session
+        .post(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "premarket", "scopes": ["read", "write"], "days": 1}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    crate::Api {
+        app,
+        token: Some(made.json()["token"].as_str().unwrap().to_owned()),
+    }
+}
+
+/// A release with its SBOM through the API; returns its id.
+async fn release(api: &crate::Api<'_>, product: &str, support_until: &str) -> String {
+    let r = api
+        .post(
+            "/api/v1/releases",
+            serde_json::json!({"product": product, "version": "3.2.1", "support_until": support_until,
+                "sbom_filename": "gateway.cdx.json", "sbom": crate::sustain::sbom(product)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["open"], 2, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// The ECG gateway ships a release of the sustain part: its findings
+/// become the device's SCA evidence, `R-SBOM-` risks that the rubric can
+/// assess through their percent-encoded ids, anomalies, and the SBOM and
+/// vulnerability assessment of the package; another manufacturer's
+/// release cannot be linked, and unlinking takes it all away again.
+pub async fn premarket_release_sbom_findings(db: TestDb) {
+    let app = maker_app(db).await;
+    crate::sustain::import_feeds(
+        &app,
+        &format!("{OSV_LODASH_SCORED}\n{}\n", crate::sustain::OSV_PAD),
+    )
+    .await;
+    let api = token_api(&app, "maker", "Quartz-Pass-123").await;
+    let other = token_api(&app, "other", "Cedar-Pass-1234").await;
+    let mut web = login(&app, "maker", "Quartz-Pass-123").await;
+    let device = ecg_gateway(&mut web).await;
+    let base = format!("/devices/{device}");
+    let api_base = format!("/api/v1/devices/{device}");
+    let mine = release(&api, "ECG 게이트웨이 펌웨어", "2031-12-31").await;
+    let theirs = release(&other, "Other Firmware", "2029-06-30").await;
+
+    // A register stored before the link: a rebuild adds the SBOM risks.
+    let r = api
+        .post(
+            &format!("{api_base}/risk-register/rebuild"),
+            serde_json::json!({"revision": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Nothing linked yet; the form offers the manufacturer's own releases
+    // only.
+    let page = web.get(&format!("{base}/tests")).await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "{:?} {}",
+        page.headers,
+        page.body
+    );
+    assert!(
+        page.body.contains("연결된 릴리스가 없습니다"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&format!("value=\"{mine}\"")));
+    assert!(!page.body.contains(&theirs));
+    assert!(!page.body.contains("CVE-2019-10744"));
+
+    // Another manufacturer's release is not found, by page or API, and
+    // nothing is linked.
+    let r = web
+        .post(&format!("{base}/release"), &[("release_id", &theirs)])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = api
+        .call(
+            Method::PUT,
+            &format!("{api_base}/release"),
+            Some(serde_json::json!({"release_id": theirs})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let org = app_org(&app, "메드시큐").await;
+    assert!(
+        app.state
+            .store
+            .device_release(&org, &device)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Linked: the tests page lists the findings as SCA evidence.
+    web.get(&format!("{base}/tests")).await;
+    let r = web
+        .post(&format!("{base}/release"), &[("release_id", &mine)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("{base}/tests#sbom"));
+    let page = web.get(&format!("{base}/tests")).await;
+    let body = text(&page);
+    assert!(body.contains("ECG 게이트웨이 펌웨어 3.2.1"), "{body}");
+    assert!(
+        body.contains(&format!("href=\"/releases/{mine}\"")),
+        "{body}"
+    );
+    assert!(body.contains("2031-12-31"), "the end of support: {body}");
+    assert!(body.contains("gateway.cdx.json"));
+    assert!(body.contains("미해결 2건, VEX로 제외 0건"), "{body}");
+    let row = body
+        .split("<tr")
+        .find(|r| r.contains("CVE-2019-10744"))
+        .unwrap_or_else(|| panic!("no lodash row: {body}"));
+    for cell in [
+        "lodash 4.17.11",
+        "GHSA-jf85-cpcp-j695",
+        "Prototype Pollution in lodash",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H",
+        "<td>예</td>",
+        "미해결",
+        LODASH_RISK,
+    ] {
+        assert!(row.contains(cell), "{cell}: {row}");
+    }
+    assert!(body.contains("GHSA-test-left-pad1") && body.contains("left-pad 1.3.0"));
+    // The open findings are unresolved anomalies to justify.
+    let anomalies = api.get(&format!("{api_base}/anomalies")).await.json();
+    let sbom_anomalies: Vec<&serde_json::Value> = anomalies
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "sbom-vulnerability")
+        .collect();
+    assert_eq!(sbom_anomalies.len(), 2, "{anomalies}");
+
+    // The API says the same.
+    let f = api.get(&format!("{api_base}/sbom-findings")).await;
+    assert_eq!(f.status, StatusCode::OK, "{}", f.body);
+    let f = f.json();
+    assert_eq!(f["release"]["release_id"], mine.as_str());
+    assert_eq!(f["release"]["end_of_support"], "2031-12-31");
+    assert_eq!(f["release"]["open"], 2);
+    let findings = f["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{f}");
+    assert_eq!(findings[0]["vulnerability"], "CVE-2019-10744", "KEV first");
+    assert_eq!(findings[0]["kev"], true);
+    assert_eq!(findings[0]["risk"], LODASH_RISK);
+    assert_eq!(findings[1]["risk"], LEFT_PAD_RISK);
+
+    // The stored register gains the SBOM risks on rebuild, with the
+    // exploitability of the CVSS vector.
+    let r = api
+        .post(
+            &format!("{api_base}/risk-register/rebuild"),
+            serde_json::json!({"revision": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut added: Vec<String> = r.json()["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    added.sort();
+    assert_eq!(added, [LODASH_RISK, LEFT_PAD_RISK], "{}", r.body);
+    let reg = api.get(&format!("{api_base}/risk-register")).await.json();
+    let lodash = reg["register"]["risk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == LODASH_RISK)
+        .unwrap_or_else(|| panic!("{reg}"));
+    assert_eq!(
+        lodash["exploitability"]["vector"],
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H"
+    );
+
+    // The risks page links the SBOM risk to the rubric with its id
+    // percent-encoded; the questionnaire takes it and posts back to the
+    // risk, which the route decodes.
+    let page = web.get(&format!("{base}/risks")).await;
+    let encoded = "R-SBOM-CVE-2019-10744-pkg%3Anpm-lodash%404.17.11";
+    let link = format!("/tools/rubric?device={device}&risk={encoded}");
+    assert!(text(&page).contains(&link), "{}", page.body);
+    let rubric = web.get(&link).await;
+    assert_eq!(rubric.status, StatusCode::OK, "{}", rubric.body);
+    assert_eq!(rubric.input_value("risk").as_deref(), Some(LODASH_RISK));
+    let answers = rubric_answers();
+    let answers_json = serde_json::to_string(&answers).unwrap();
+    let done = web
+        .post(
+            "/tools/rubric",
+            &[
+                ("device", device.as_str()),
+                ("risk", LODASH_RISK),
+                ("answers", &answers_json),
+                ("action", "load"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let save_to = format!("{base}/risks/{encoded}/rubric");
+    assert!(
+        text(&done).contains(&format!("action=\"{save_to}\"")),
+        "{}",
+        done.body
+    );
+    // Whitespace or a control character in the id is refused.
+    for bad in ["R-a%20b", "R-a%09b", "R-a%00b"] {
+        let r = web
+            .get(&format!("/tools/rubric?device={device}&risk={bad}"))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    let assessed = answers.assess().unwrap();
+    let r = web.post(&save_to, &[("answers", &answers_json)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        r.location(),
+        format!("{base}/risks#risk-R-SBOM-CVE-2019-10744-pkg-npm-lodash-4-17-11")
+    );
+    let stored = app
+        .state
+        .store
+        .rubric_assessments(&org, &device, Some(LODASH_RISK))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].vector, assessed.vector);
+    // The API's rubric route takes the encoded id too, not a blank one.
+    let r = api
+        .post(
+            &format!(
+                "{api_base}/risks/R-SBOM-GHSA-test-left-pad1-pkg%3Anpm-left-pad%401.3.0/rubric"
+            ),
+            serde_json::json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = api
+        .post(
+            &format!("{api_base}/risks/R-a%20b/rubric"),
+            serde_json::json!({"answers": answers}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+    // A VEX statement suppresses left-pad's finding: shown as such, and
+    // no longer an anomaly.
+    let r = api
+        .post(
+            &format!("/api/v1/releases/{mine}/vex"),
+            serde_json::json!({"statements": [{"vulnerability": "GHSA-test-left-pad1", "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path", "impact": "padding is never user-controlled"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let f = api.get(&format!("{api_base}/sbom-findings")).await.json();
+    assert_eq!(f["release"]["open"], 1, "{f}");
+    assert_eq!(f["findings"][1]["state"], "suppressed", "{f}");
+    assert_eq!(f["findings"][1]["vex"], "not_affected", "{f}");
+    let page = web.get(&format!("{base}/tests")).await;
+    assert!(text(&page).contains("미해결 1건, VEX로 제외 1건"));
+    let anomalies = api.get(&format!("{api_base}/anomalies")).await.json();
+    assert_eq!(
+        anomalies
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["kind"] == "sbom-vulnerability")
+            .count(),
+        1,
+        "{anomalies}"
+    );
+
+    // The package carries the SBOM and the assessment of its findings.
+    for layout in ["mfds", "fda"] {
+        let zip = web.get(&format!("{base}/package/{layout}")).await;
+        assert_eq!(zip.status, StatusCode::OK, "{layout}: {}", zip.body);
+        let v = medsec_package::verify(&zip.bytes);
+        assert!(v.is_clean(), "{layout}: {:?}", v.problems);
+        let manifest = v.manifest.unwrap();
+        let path = |end: &str| {
+            manifest
+                .files
+                .iter()
+                .find(|f| f.path.ends_with(end))
+                .unwrap_or_else(|| panic!("{layout}: no {end}"))
+                .path
+                .clone()
+        };
+        let sbom: serde_json::Value = serde_json::from_slice(
+            &medsec_package::read_document(&zip.bytes, &path("sbom.cdx.json")).unwrap(),
+        )
+        .unwrap();
+        let purls: Vec<&str> = sbom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["purl"].as_str())
+            .collect();
+        assert!(
+            purls.contains(&"pkg:npm/lodash@4.17.11"),
+            "{layout}: {purls:?}"
+        );
+        let va: serde_json::Value = serde_json::from_slice(
+            &medsec_package::read_document(&zip.bytes, &path("vulnerability-assessment.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(va["open"], 1, "{layout}: {va}");
+        // The release's SBOM as stored, the device itself included.
+        let stored =
+            medsec_sbom::read(crate::sustain::sbom("ECG 게이트웨이 펌웨어").as_bytes()).unwrap();
+        assert_eq!(
+            va["sbom_components"],
+            stored.components.len(),
+            "{layout}: {va}"
+        );
+        let lodash = va["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["vulnerability"] == "CVE-2019-10744")
+            .unwrap_or_else(|| panic!("{layout}: {va}"));
+        assert_eq!(lodash["risk"], LODASH_RISK);
+        assert_eq!(lodash["kev"], true);
+        assert_eq!(lodash["open"], true);
+        let pad = va["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["vulnerability"] == "GHSA-test-left-pad1")
+            .unwrap_or_else(|| panic!("{layout}: {va}"));
+        assert_eq!(pad["open"], false);
+        assert_eq!(pad["vex"]["status"], "not_affected");
+    }
+
+    // The other manufacturer sees none of it, and its own device's
+    // derived register has its own release's risks.
+    assert_eq!(
+        other.get(&format!("{api_base}/sbom-findings")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        other
+            .call(
+                Method::PUT,
+                &format!("{api_base}/release"),
+                Some(serde_json::json!({"release_id": theirs}))
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut other_web = login(&app, "other", "Cedar-Pass-1234").await;
+    let other_device = ecg_gateway(&mut other_web).await;
+    let r = other
+        .call(
+            Method::PUT,
+            &format!("/api/v1/devices/{other_device}/release"),
+            Some(serde_json::json!({"release_id": theirs})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["end_of_support"], "2029-06-30");
+    let reg = other
+        .get(&format!("/api/v1/devices/{other_device}/risk-register"))
+        .await
+        .json();
+    assert_eq!(reg["revision"], 0);
+    assert!(
+        reg["register"]["risk"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == LODASH_RISK),
+        "the derived register: {reg}"
+    );
+
+    // Unlinking takes the findings away; unlinking nothing is not found.
+    web.get(&format!("{base}/tests")).await;
+    let r = web.post(&format!("{base}/release/unlink"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/tests")).await;
+    assert!(page.body.contains("연결된 릴리스가 없습니다"));
+    assert!(!page.body.contains("CVE-2019-10744"));
+    let f = api.get(&format!("{api_base}/sbom-findings")).await.json();
+    assert!(f["release"].is_null(), "{f}");
+    assert!(f["findings"].as_array().unwrap().is_empty());
+    assert_eq!(
+        api.call(Method::DELETE, &format!("{api_base}/release"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = api
+        .call(
+            Method::PUT,
+            &format!("{api_base}/release"),
+            Some(serde_json::json!({"release_id": mine})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        api.call(Method::DELETE, &format!("{api_base}/release"), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let actions: Vec<String> = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .map(|(a, _, _)| a)
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "device.release_linked")
+            .count(),
+        3,
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "device.release_unlinked")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+}

@@ -157,3 +157,78 @@ fn package_build_names_bad_input() {
     assert_eq!(v.status.code(), Some(1));
     assert!(text(&v.stderr).contains("none.zip"), "{}", text(&v.stderr));
 }
+
+#[test]
+fn package_build_with_plan_support_and_end_of_support() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = root().join("crates/medsec-package/tests/fixtures");
+    let plan = fixtures.join("tplc-plan.toml");
+    let support = fixtures.join("infusion-pump.support.csv");
+    let out = dir.path().join("ecg.zip");
+    let b = build(
+        &out,
+        &[
+            "--tplc",
+            s(&plan),
+            "--support",
+            s(&support),
+            "--end-of-support",
+            "2032-12-31",
+            "--json",
+        ],
+    );
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&b.stdout).unwrap();
+    // The ECG gateway's profile states no update path; everything else
+    // is stated by the plan, the support file and the date.
+    assert_eq!(
+        summary["packages"][0]["document_gaps_by_kind"],
+        serde_json::json!({"labelling-not-stated": 1})
+    );
+    let v = run(&["package", "verify", s(&out)]);
+    let t = text(&v.stdout);
+    assert_eq!(v.status.code(), Some(0), "{t}");
+    for doc in ["D1", "D8", "D9", "D10"] {
+        assert!(t.contains(&format!("ok    {doc}  ")), "{doc}: {t}");
+    }
+
+    // Without them, the summary names what is unstated.
+    let bare = dir.path().join("bare.zip");
+    let b = build(&bare, &[]);
+    assert_eq!(b.status.code(), Some(0), "{}", text(&b.stderr));
+    let stdout = text(&b.stdout);
+    assert!(
+        stdout.contains("unstated in the documents: ")
+            && stdout.contains("tplc-not-stated 13")
+            && stdout.contains("component-support-unknown 6"),
+        "{stdout}"
+    );
+
+    // Bad values are named with their flag, file and line.
+    let b = build(
+        &out,
+        &["--tplc", s(&plan), "--end-of-support", "2030-01-01"],
+    );
+    assert_eq!(b.status.code(), Some(1));
+    let err = text(&b.stderr);
+    assert!(
+        err.contains("2030-01-01") && err.contains("2032-12-31"),
+        "{err}"
+    );
+    let b = build(&out, &["--end-of-support", "2030-13-01"]);
+    assert_eq!(b.status.code(), Some(1));
+    assert!(text(&b.stderr).contains("--end-of-support: `2030-13-01`"));
+    let bad = dir.path().join("support.csv");
+    std::fs::write(
+        &bad,
+        "component,level\npkg:generic/openssl@3.0.13,retired\n",
+    )
+    .unwrap();
+    let b = build(&out, &["--support", s(&bad)]);
+    assert_eq!(b.status.code(), Some(1));
+    let err = text(&b.stderr);
+    assert!(
+        err.contains(&format!("{}: line 2, level: `retired`", s(&bad))),
+        "{err}"
+    );
+}
