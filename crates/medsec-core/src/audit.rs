@@ -160,6 +160,8 @@ actions! {
     SubmissionPackageAttached = "submission.package_attached", false;
     DeviceReleaseLinked = "device.release_linked", false;
     DeviceReleaseUnlinked = "device.release_unlinked", false;
+    DeviceLifecycleUpdated = "device.lifecycle_updated", false;
+    DeviceLifecycleRemoved = "device.lifecycle_removed", false;
 }
 
 impl fmt::Display for Action {

@@ -33,7 +33,7 @@ use time::OffsetDateTime;
 
 pub use crate::layout::{DocId, Layout};
 pub use crate::lifecycle::{ComponentSupport, SupportLevel, TplcPlan};
-pub use crate::prepare::{Sources, prepare};
+pub use crate::prepare::{Sources, check_support, prepare};
 pub use crate::submission::{
     CHARACTERISTICS_SCHEMA, METRICS_SCHEMA, SUPPORT_PROPERTY, SUPPORT_SCHEMA, TPLC_SCHEMA,
 };

@@ -149,8 +149,9 @@ pub fn prepare(sources: Sources) -> Result<Inputs, PackageError> {
     })
 }
 
-/// Every support entry names one component of the SBOM, once.
-fn check_support(
+/// Every support entry names one component of the SBOM, once (also for
+/// callers that make [`Inputs`] themselves, as the server does).
+pub fn check_support(
     support: &[ComponentSupport],
     sbom: Option<&medsec_sbom::Sbom>,
 ) -> Result<(), PackageError> {

@@ -1818,3 +1818,16 @@ package-upload-help = Upload a ZIP made with medsec package build (at most { $ma
 package-upload-submit = Upload
 package-upload-refused = The package was refused:
 package-uploaded = The package was replaced.
+
+# Lifecycle files of a device (TPLC plan, component support) on the traceability page
+action-device-lifecycle_updated = Device lifecycle file stored
+action-device-lifecycle_removed = Device lifecycle file removed
+premarket-lifecycle-title = Lifecycle files
+premarket-lifecycle-help = The manufacturer's total product life cycle (TPLC) cybersecurity management plan and each component's support level and end of support cannot be known from the device profile, so they are uploaded as files, in the formats of medsec package build --tplc and --support (crates/medsec-package/src/lifecycle.rs). Whatever they leave out is written as not stated in the package and recorded in MANIFEST.json's document_gaps.
+premarket-lifecycle-tplc = TPLC cybersecurity management plan (TOML)
+premarket-lifecycle-support = Component support (TOML or CSV)
+premarket-lifecycle-none = Not uploaded
+premarket-lifecycle-stored = { $file } · { $who }, { $at }
+premarket-lifecycle-upload = Upload
+premarket-lifecycle-remove = Remove
+premarket-lifecycle-download = Download

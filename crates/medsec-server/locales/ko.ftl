@@ -1818,3 +1818,16 @@ package-upload-help = medsec package build로 만든 ZIP(최대 { $max } MiB)을
 package-upload-submit = 업로드
 package-upload-refused = 패키지를 거부했습니다:
 package-uploaded = 패키지를 교체했습니다.
+
+# Lifecycle files of a device (TPLC plan, component support) on the traceability page
+action-device-lifecycle_updated = 기기 수명주기 문서 등록
+action-device-lifecycle_removed = 기기 수명주기 문서 삭제
+premarket-lifecycle-title = 수명주기 문서
+premarket-lifecycle-help = 제조사의 전주기(TPLC) 사이버보안 관리 계획과 구성요소별 지원 수준·지원 종료일은 장치 프로파일로 알 수 없으므로 파일로 등록합니다. 명령줄의 medsec package build --tplc, --support 와 같은 형식이며(crates/medsec-package/src/lifecycle.rs), 등록하지 않은 내용은 패키지에 "기재되지 않음"으로 표시되고 MANIFEST.json의 document_gaps에 기록됩니다.
+premarket-lifecycle-tplc = 전주기(TPLC) 사이버보안 관리 계획 (TOML)
+premarket-lifecycle-support = 구성요소 지원 수준 (TOML 또는 CSV)
+premarket-lifecycle-none = 등록되지 않음
+premarket-lifecycle-stored = { $file } · { $who }, { $at }
+premarket-lifecycle-upload = 등록
+premarket-lifecycle-remove = 삭제
+premarket-lifecycle-download = 내려받기

@@ -40,8 +40,8 @@ use medsec_core::audit::Action;
 use medsec_core::validate::FieldError;
 use medsec_store::assure::NewEvidence;
 use medsec_store::premarket::{
-    DeviceReleaseRow, NewRubric, NewScan, RegisterChangeRow, RegisterSave, RubricRow, ScanRow,
-    ThreatModelRow,
+    DeviceReleaseRow, LifecycleRow, NewRubric, NewScan, RegisterChangeRow, RegisterSave, RubricRow,
+    ScanRow, ThreatModelRow,
 };
 use sha2::{Digest, Sha256};
 
@@ -996,9 +996,25 @@ pub async fn package(
         end_of_support: None,
         created,
     };
-    if inputs.end_of_support.is_none() {
-        inputs.end_of_support = release_end;
+    let lifecycle = lifecycle(state, by, device_id).await?;
+    let planned_end = lifecycle.tplc.as_ref().and_then(|(_, p)| p.end_of_support);
+    if let (Some(planned), Some(released)) = (planned_end, release_end)
+        && planned != released
+    {
+        return Err(invalid(
+            "tplc",
+            format!(
+                "the TPLC plan's end_of_support is {planned}, the linked release's support date {released}; make them agree"
+            ),
+        ));
     }
+    inputs.end_of_support = planned_end.or(release_end);
+    if let Some((_, support)) = lifecycle.support {
+        medsec_package::check_support(&support, inputs.sbom.as_ref())
+            .map_err(|e| invalid("support", e))?;
+        inputs.support = support;
+    }
+    inputs.tplc = lifecycle.tplc.map(|(_, p)| p);
     let fonts = assure_svc::fonts()?;
     let built = tokio::task::spawn_blocking(move || medsec_package::build(&inputs, layout, &fonts))
         .await
@@ -1314,6 +1330,169 @@ pub async fn release_unlink(state: &AppState, by: &By, device_id: &str) -> Resul
     Ok(state
         .store
         .unlink_device_release(&by.org_id, device_id, audit)
+        .await?)
+}
+
+// --- lifecycle files ------------------------------------------------------
+
+/// The two lifecycle files a manufacturer gives for a device, in the
+/// formats of `medsec package build --tplc` and `--support`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleKind {
+    /// The TPLC cybersecurity management plan (TOML).
+    Tplc,
+    /// Each SBOM component's support level and end of support (TOML or
+    /// CSV).
+    Support,
+}
+
+impl LifecycleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleKind::Tplc => "tplc",
+            LifecycleKind::Support => "support",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LifecycleKind> {
+        match s {
+            "tplc" => Some(LifecycleKind::Tplc),
+            "support" => Some(LifecycleKind::Support),
+            _ => None,
+        }
+    }
+}
+
+/// A device's lifecycle files, stored and read.
+#[derive(Debug, Default)]
+pub struct Lifecycle {
+    pub tplc: Option<(LifecycleRow, medsec_package::TplcPlan)>,
+    pub support: Option<(LifecycleRow, Vec<medsec_package::ComponentSupport>)>,
+}
+
+fn read_tplc(filename: &str, text: &str) -> Result<medsec_package::TplcPlan> {
+    medsec_package::lifecycle::read_tplc(filename, text).map_err(|e| invalid("file", e))
+}
+
+fn read_support(filename: &str, text: &str) -> Result<Vec<medsec_package::ComponentSupport>> {
+    medsec_package::lifecycle::read_support(filename, text).map_err(|e| invalid("file", e))
+}
+
+/// The device's lifecycle files, read. A stored file was checked when it
+/// was uploaded; one the current reader refuses is reported, not ignored.
+pub async fn lifecycle(state: &AppState, by: &By, device_id: &str) -> Result<Lifecycle> {
+    let mut out = Lifecycle::default();
+    for row in state
+        .store
+        .lifecycle_documents(&by.org_id, device_id)
+        .await?
+    {
+        match LifecycleKind::parse(&row.kind) {
+            Some(LifecycleKind::Tplc) => {
+                let plan = read_tplc(&row.filename, &row.content)?;
+                out.tplc = Some((row, plan));
+            }
+            Some(LifecycleKind::Support) => {
+                let support = read_support(&row.filename, &row.content)?;
+                out.support = Some((row, support));
+            }
+            None => {
+                return Err(internal(
+                    "lifecycle file",
+                    format!("unknown kind `{}`", row.kind),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Stores a lifecycle file of one of the caller's devices after reading
+/// it as the command line would (errors name line and field); a support
+/// file must also name only components of the linked release's SBOM.
+pub async fn lifecycle_upload(
+    state: &AppState,
+    by: &By,
+    device_id: &str,
+    kind: LifecycleKind,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<LifecycleRow> {
+    by.manufacturer()?;
+    assure_svc::device(state, &by.org_id, device_id).await?;
+    if bytes.is_empty() {
+        return Err(Error::field("file", "required"));
+    }
+    if bytes.len() > DOCUMENT_LIMIT {
+        return Err(Error::PayloadTooLarge);
+    }
+    let filename = assure_svc::clean_filename(filename);
+    let text = std::str::from_utf8(bytes).map_err(|e| invalid("file", e))?;
+    let details = match kind {
+        LifecycleKind::Tplc => {
+            let plan = read_tplc(&filename, text)?;
+            serde_json::json!({
+                "kind": kind.as_str(),
+                "file": filename,
+                "end_of_support": plan.end_of_support.map(|d| d.to_string()),
+            })
+        }
+        LifecycleKind::Support => {
+            let support = read_support(&filename, text)?;
+            // Checked against the linked release's SBOM now, and again
+            // when a package is built (the link may change in between).
+            if let Some(release) = device_release(state, &by.org_id, device_id).await? {
+                let sbom = match &release.sbom {
+                    Some((name, bytes)) => Some(
+                        medsec_sbom::read(bytes)
+                            .map_err(|e| internal(&format!("SBOM {name}"), e))?,
+                    ),
+                    None => None,
+                };
+                medsec_package::check_support(&support, sbom.as_ref())
+                    .map_err(|e| invalid("file", e))?;
+            }
+            serde_json::json!({
+                "kind": kind.as_str(),
+                "file": filename,
+                "components": support.len(),
+            })
+        }
+    };
+    let now = state.now();
+    let audit = by
+        .audit(now, Action::DeviceLifecycleUpdated)
+        .details(details);
+    Ok(state
+        .store
+        .put_lifecycle_document(
+            &by.org_id,
+            device_id,
+            kind.as_str(),
+            &filename,
+            text,
+            &by.name,
+            now,
+            audit,
+        )
+        .await?)
+}
+
+/// Removes a lifecycle file; `false` when there was none.
+pub async fn lifecycle_remove(
+    state: &AppState,
+    by: &By,
+    device_id: &str,
+    kind: LifecycleKind,
+) -> Result<bool> {
+    by.manufacturer()?;
+    assure_svc::device(state, &by.org_id, device_id).await?;
+    let audit = by
+        .audit(state.now(), Action::DeviceLifecycleRemoved)
+        .details(serde_json::json!({"kind": kind.as_str()}));
+    Ok(state
+        .store
+        .delete_lifecycle_document(&by.org_id, device_id, kind.as_str(), audit)
         .await?)
 }
 

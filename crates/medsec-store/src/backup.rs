@@ -325,6 +325,19 @@ pub(crate) const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "device_lifecycle_documents",
+        order_by: "device_id, kind",
+        columns: &[
+            ("device_id", Text),
+            ("kind", Text),
+            ("org_id", Text),
+            ("filename", Text),
+            ("content", Text),
+            ("updated_by", Text),
+            ("updated_at", Int),
+        ],
+    },
+    Table {
         name: "submission_packages",
         order_by: "submission_id",
         columns: &[

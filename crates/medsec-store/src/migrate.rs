@@ -141,6 +141,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_device_releases.sql"),
         postgres: include_str!("../migrations/postgres/0021_device_releases.sql"),
     },
+    Migration {
+        version: 22,
+        description: "assure: a device's TPLC plan and component support files",
+        sqlite: include_str!("../migrations/sqlite/0022_device_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0022_device_lifecycle.sql"),
+    },
 ];
 
 /// The schema version this build expects.

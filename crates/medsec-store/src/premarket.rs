@@ -139,6 +139,24 @@ row! {
 
 const DEVICE_RELEASE_COLUMNS: &str = "device_id, org_id, release_id, linked_by, linked_at";
 
+row! {
+    /// A device's lifecycle file as uploaded: `kind` is `tplc` (the TPLC
+    /// cybersecurity management plan) or `support` (component support).
+    #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+    pub struct LifecycleRow {
+        pub device_id: String,
+        pub kind: String,
+        pub org_id: String,
+        pub filename: String,
+        pub content: String,
+        pub updated_by: String,
+        pub updated_at: i64,
+    }
+}
+
+const LIFECYCLE_COLUMNS: &str =
+    "device_id, kind, org_id, filename, content, updated_by, updated_at";
+
 /// A device's release with what its premarket documents need of it: the
 /// product's name, the SBOM file, the components and the findings the
 /// last match still finds (suppressed or not), with the release's VEX
@@ -529,6 +547,71 @@ impl Store {
             tx.commit().await.map_err(db("commit device release"))?;
             Ok(true)
         })
+    }
+
+    /// Stores a device's lifecycle file of `kind` (`tplc` or `support`),
+    /// replacing the previous one, with its audit record.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn put_lifecycle_document(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        kind: &str,
+        filename: &str,
+        content: &str,
+        by: &str,
+        now: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<LifecycleRow> {
+        let pg = self.is_postgres();
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            own_device!(tx, org_id, device_id);
+            sqlx::query("INSERT INTO device_lifecycle_documents (device_id, kind, org_id, filename, content, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (device_id, kind) DO UPDATE SET filename = excluded.filename, content = excluded.content, updated_by = excluded.updated_by, updated_at = excluded.updated_at")
+                .bind(device_id).bind(kind).bind(org_id).bind(filename).bind(content).bind(by).bind(now.0)
+                .execute(&mut *tx).await.map_err(db("store lifecycle document"))?;
+            let row: LifecycleRow = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {LIFECYCLE_COLUMNS} FROM device_lifecycle_documents WHERE org_id = $1 AND device_id = $2 AND kind = $3")))
+                .bind(org_id).bind(device_id).bind(kind).fetch_one(&mut *tx).await.map_err(db("read lifecycle document"))?;
+            tx.append_audit(&audit.target("device", device_id.to_owned()), pg).await?;
+            tx.commit().await.map_err(db("commit lifecycle document"))?;
+            Ok(row)
+        })
+    }
+
+    /// Removes a device's lifecycle file of `kind`; returns whether there
+    /// was one (the audit record is written only then).
+    pub async fn delete_lifecycle_document(
+        &self,
+        org_id: &str,
+        device_id: &str,
+        kind: &str,
+        audit: AuditEntry,
+    ) -> Result<bool> {
+        let pg = self.is_postgres();
+        on!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            own_device!(tx, org_id, device_id);
+            let n = sqlx::query("DELETE FROM device_lifecycle_documents WHERE org_id = $1 AND device_id = $2 AND kind = $3")
+                .bind(org_id).bind(device_id).bind(kind).execute(&mut *tx).await.map_err(db("remove lifecycle document"))?.rows_affected();
+            if n == 0 {
+                tx.rollback().await.map_err(db("end lifecycle document"))?;
+                return Ok(false);
+            }
+            tx.append_audit(&audit.target("device", device_id.to_owned()), pg).await?;
+            tx.commit().await.map_err(db("commit lifecycle document"))?;
+            Ok(true)
+        })
+    }
+
+    /// A device's lifecycle files, by kind.
+    pub async fn lifecycle_documents(
+        &self,
+        org_id: &str,
+        device_id: &str,
+    ) -> Result<Vec<LifecycleRow>> {
+        on!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {LIFECYCLE_COLUMNS} FROM device_lifecycle_documents WHERE org_id = $1 AND device_id = $2 ORDER BY kind")))
+            .bind(org_id).bind(device_id).fetch_all(pool).await.map_err(db("list lifecycle documents")))
     }
 
     /// The link of a device to its release, if any.

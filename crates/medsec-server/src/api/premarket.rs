@@ -146,6 +146,42 @@ pub fn routes(r: Routes) -> Routes {
         "/api/v1/devices/{device_id}/sbom-findings",
         get(get_sbom_findings),
     )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/devices/{device_id}/tplc-plan",
+        get(get_tplc_plan),
+    )
+    .api(
+        User,
+        Method::PUT,
+        "/api/v1/devices/{device_id}/tplc-plan",
+        put(put_tplc_plan).layer(document()),
+    )
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/devices/{device_id}/tplc-plan",
+        axum::routing::delete(delete_tplc_plan),
+    )
+    .api(
+        User,
+        Method::GET,
+        "/api/v1/devices/{device_id}/component-support",
+        get(get_component_support),
+    )
+    .api(
+        User,
+        Method::PUT,
+        "/api/v1/devices/{device_id}/component-support",
+        put(put_component_support).layer(document()),
+    )
+    .api(
+        User,
+        Method::DELETE,
+        "/api/v1/devices/{device_id}/component-support",
+        axum::routing::delete(delete_component_support),
+    )
 }
 
 /// A device id and a second id (a risk, an anomaly) in the path; the
@@ -712,9 +748,166 @@ async fn get_sbom_findings(
     })))
 }
 
+// --- lifecycle files ---------------------------------------------------------
+
+async fn lifecycle_get(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    id: &str,
+    kind: svc::LifecycleKind,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(state, actor, false).await?;
+    assure_svc::device(state, &by.org_id, id).await?;
+    let row = state
+        .store
+        .lifecycle_documents(&by.org_id, id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == kind.as_str())
+        .ok_or(Error::NotFound)?;
+    let content_type = if row.filename.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/toml; charset=utf-8"
+    };
+    Ok(assure_svc::attachment(
+        row.content.into_bytes(),
+        content_type,
+        &row.filename,
+    ))
+}
+
+async fn lifecycle_put(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    id: &str,
+    kind: svc::LifecycleKind,
+    filename: &str,
+    body: &[u8],
+) -> Result<Json<Value>> {
+    let by = assure_svc::as_maker(state, actor, true).await?;
+    let name = match (filename.is_empty(), kind) {
+        (false, _) => filename,
+        (true, svc::LifecycleKind::Tplc) => "tplc-plan.toml",
+        (true, svc::LifecycleKind::Support) => "component-support.toml",
+    };
+    let row = svc::lifecycle_upload(state, &by, id, kind, name, body).await?;
+    Ok(Json(json!({
+        "device_id": id, "kind": row.kind, "filename": row.filename,
+        "updated_by": row.updated_by, "updated_at": Timestamp(row.updated_at).rfc3339(),
+    })))
+}
+
+async fn lifecycle_delete(
+    state: &AppState,
+    actor: &crate::auth::Actor,
+    id: &str,
+    kind: svc::LifecycleKind,
+) -> Result<StatusCode> {
+    let by = assure_svc::as_maker(state, actor, true).await?;
+    if svc::lifecycle_remove(state, &by, id, kind).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// The device's TPLC cybersecurity management plan as uploaded (TOML,
+/// the format of `medsec package build --tplc`).
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/tplc-plan", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/toml"), (status = 404, description = "Not found, or none uploaded", body = ErrorBody)))]
+async fn get_tplc_plan(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Response> {
+    lifecycle_get(&state, &actor, &id, svc::LifecycleKind::Tplc).await
+}
+
+/// Stores the device's TPLC plan (the body, TOML); every package built
+/// from now on carries it. Errors name the line and field.
+#[utoipa::path(put, path = "/api/v1/devices/{device_id}/tplc-plan", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path), FileQuery),
+    request_body(content = Vec<u8>, content_type = "application/toml"),
+    responses((status = 200, description = "Stored", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Malformed (line and field named)", body = ErrorBody)))]
+async fn put_tplc_plan(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    lifecycle_put(
+        &state,
+        &actor,
+        &id,
+        svc::LifecycleKind::Tplc,
+        &q.filename,
+        &body,
+    )
+    .await
+}
+
+/// Removes the device's TPLC plan.
+#[utoipa::path(delete, path = "/api/v1/devices/{device_id}/tplc-plan", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "Not found, or none uploaded", body = ErrorBody)))]
+async fn delete_tplc_plan(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<StatusCode> {
+    lifecycle_delete(&state, &actor, &id, svc::LifecycleKind::Tplc).await
+}
+
+/// The device's component support file as uploaded (TOML or CSV, the
+/// format of `medsec package build --support`).
+#[utoipa::path(get, path = "/api/v1/devices/{device_id}/component-support", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "text/csv"), (status = 404, description = "Not found, or none uploaded", body = ErrorBody)))]
+async fn get_component_support(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<Response> {
+    lifecycle_get(&state, &actor, &id, svc::LifecycleKind::Support).await
+}
+
+/// Stores each SBOM component's support level and end of support (the
+/// body; CSV when `filename` ends in `.csv`, else TOML); every entry must
+/// name a component of the linked release's SBOM.
+#[utoipa::path(put, path = "/api/v1/devices/{device_id}/component-support", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path), FileQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, description = "Stored", content_type = "application/json"), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Malformed, or naming no SBOM component", body = ErrorBody)))]
+async fn put_component_support(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    lifecycle_put(
+        &state,
+        &actor,
+        &id,
+        svc::LifecycleKind::Support,
+        &q.filename,
+        &body,
+    )
+    .await
+}
+
+/// Removes the device's component support file.
+#[utoipa::path(delete, path = "/api/v1/devices/{device_id}/component-support", tag = "premarket", security(("bearer" = [])), params(("device_id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "Not found, or none uploaded", body = ErrorBody)))]
+async fn delete_component_support(
+    State(state): State<AppState>,
+    ApiUser(actor): ApiUser,
+    Id(id): Id,
+) -> Result<StatusCode> {
+    lifecycle_delete(&state, &actor, &id, svc::LifecycleKind::Support).await
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(get_package, get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace, put_device_release, delete_device_release, get_sbom_findings),
+    paths(get_package, get_threat_model, reset_threat_model, get_diagram, export_dragon, import_dragon, get_register, put_register, rebuild_register, patch_risk, assess_risk, list_scans, upload_scan, list_anomalies, put_justification, get_trace, put_device_release, delete_device_release, get_sbom_findings, get_tplc_plan, put_tplc_plan, delete_tplc_plan, get_component_support, put_component_support, delete_component_support),
     components(schemas(ThreatModelSource, RegisterBody, RevisionBody, RiskPatchBody, RubricBody, ScanOut, JustificationInput, svc::ResidualInput, svc::AcceptanceInput, DeviceReleaseBody, DeviceReleaseOut, svc::SbomFindingView)),
     tags((name = "premarket", description = "Premarket documents of a device: threat model, risk register, rubric, security test evidence, traceability")),
 )]

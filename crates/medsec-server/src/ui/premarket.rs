@@ -143,6 +143,30 @@ pub fn routes(r: Routes) -> Routes {
     )
     .ui(
         Access::User,
+        Method::POST,
+        "/devices/{device_id}/lifecycle",
+        post(lifecycle_upload).layer(document()),
+    )
+    .ui(
+        Access::User,
+        Method::POST,
+        "/devices/{device_id}/lifecycle/remove",
+        post(lifecycle_remove),
+    )
+    .ui(
+        Access::User,
+        Method::GET,
+        "/devices/{device_id}/lifecycle/export/tplc",
+        get(lifecycle_download_tplc),
+    )
+    .ui(
+        Access::User,
+        Method::GET,
+        "/devices/{device_id}/lifecycle/export/support",
+        get(lifecycle_download_support),
+    )
+    .ui(
+        Access::User,
         Method::GET,
         "/devices/{device_id}/package/{layout}",
         get(package_download),
@@ -1537,7 +1561,18 @@ struct TraceTpl<'a> {
     summary: String,
     gaps: Vec<GapLine>,
     rows: Vec<RowLine>,
+    lifecycle: Vec<LifecycleLine>,
+    can_write: bool,
     errors: Errors,
+}
+
+/// One of the two lifecycle files on the traceability page.
+struct LifecycleLine {
+    kind: &'static str,
+    label: String,
+    /// Who stored which file when; empty when there is none.
+    stored: String,
+    accept: &'static str,
 }
 
 /// Where a gap is fixed.
@@ -1590,8 +1625,19 @@ async fn trace_page(
     WebUser(actor): WebUser,
     Id(id): Id,
 ) -> Result<Response> {
-    let by = assure_svc::as_maker(&state, &actor, false).await?;
-    let page = page(&state, &parts, &actor, "premarket-trace-title", SECTION).await?;
+    trace_view(&state, &parts, &actor, &id, Errors::none()).await
+}
+
+async fn trace_view(
+    state: &AppState,
+    parts: &Parts,
+    actor: &Actor,
+    id: &str,
+    errors: Errors,
+) -> Result<Response> {
+    let (state, id) = (state.clone(), id.to_owned());
+    let by = assure_svc::as_maker(&state, actor, false).await?;
+    let page = page(&state, parts, actor, "premarket-trace-title", SECTION).await?;
     let lang = page.lang;
     let docs = svc::documents(&state, &by, &id).await?;
     let m = docs.matrix()?;
@@ -1635,6 +1681,40 @@ async fn trace_page(
             ("gaps", &m.gaps.len().to_string()),
         ],
     );
+    let stored = state.store.lifecycle_documents(&by.org_id, &id).await?;
+    let lifecycle = [
+        (
+            svc::LifecycleKind::Tplc,
+            "premarket-lifecycle-tplc",
+            ".toml",
+        ),
+        (
+            svc::LifecycleKind::Support,
+            "premarket-lifecycle-support",
+            ".toml,.csv",
+        ),
+    ]
+    .into_iter()
+    .map(|(kind, label, accept)| LifecycleLine {
+        kind: kind.as_str(),
+        label: page.t(label),
+        stored: stored
+            .iter()
+            .find(|r| r.kind == kind.as_str())
+            .map(|r| {
+                page.lang.ta(
+                    "premarket-lifecycle-stored",
+                    &[
+                        ("file", &r.filename),
+                        ("who", &r.updated_by),
+                        ("at", &page.time(Timestamp(r.updated_at))),
+                    ],
+                )
+            })
+            .unwrap_or_default(),
+        accept,
+    })
+    .collect();
     let tpl = TraceTpl {
         id: id.clone(),
         device_title: docs.register.model.device.profile.title(),
@@ -1643,10 +1723,90 @@ async fn trace_page(
         summary,
         gaps,
         rows,
-        errors: Errors::none(),
+        lifecycle,
+        can_write: actor.has(Permission::Write),
+        errors,
         page: &page,
     };
-    Ok(render(StatusCode::OK, &page, &tpl))
+    let status = form_status(&tpl.errors);
+    Ok(render(status, &page, &tpl))
+}
+
+async fn lifecycle_upload(
+    State(state): State<AppState>,
+    parts: Parts,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    upload: CsrfUpload,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    let kind = upload
+        .fields
+        .get("kind")
+        .and_then(|k| svc::LifecycleKind::parse(k))
+        .ok_or_else(|| Error::field("kind", "invalid_choice"))?;
+    match svc::lifecycle_upload(&state, &by, &id, kind, &upload.filename, &upload.bytes).await {
+        Ok(_) => Ok(see_other(&format!("/devices/{id}/trace#lifecycle"))),
+        Err(e) => {
+            let errors = errors_of(&parts, e)?;
+            trace_view(&state, &parts, &actor, &id, errors).await
+        }
+    }
+}
+
+async fn lifecycle_remove(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+    CsrfForm(form): CsrfForm<BTreeMap<String, String>>,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(&state, &actor, true).await?;
+    let kind = form
+        .get("kind")
+        .and_then(|k| svc::LifecycleKind::parse(k))
+        .ok_or_else(|| Error::field("kind", "invalid_choice"))?;
+    svc::lifecycle_remove(&state, &by, &id, kind).await?;
+    Ok(see_other(&format!("/devices/{id}/trace#lifecycle")))
+}
+
+async fn lifecycle_download(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    kind: svc::LifecycleKind,
+) -> Result<Response> {
+    let by = assure_svc::as_maker(state, actor, false).await?;
+    let docs = state.store.lifecycle_documents(&by.org_id, id).await?;
+    let row = docs
+        .into_iter()
+        .find(|r| r.kind == kind.as_str())
+        .ok_or(Error::NotFound)?;
+    let content_type = if row.filename.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/toml; charset=utf-8"
+    };
+    Ok(assure_svc::attachment(
+        row.content.into_bytes(),
+        content_type,
+        &row.filename,
+    ))
+}
+
+async fn lifecycle_download_tplc(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+) -> Result<Response> {
+    lifecycle_download(&state, &actor, &id, svc::LifecycleKind::Tplc).await
+}
+
+async fn lifecycle_download_support(
+    State(state): State<AppState>,
+    WebUser(actor): WebUser,
+    Id(id): Id,
+) -> Result<Response> {
+    lifecycle_download(&state, &actor, &id, svc::LifecycleKind::Support).await
 }
 
 /// A stored severity in the page's language: a SARIF level (`error`,

@@ -273,6 +273,11 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
     assert!(package.is_some(), "B's round has its package");
     let device_release = s.device_release(&v.org_id, &v.assure.device).await.unwrap();
     assert!(device_release.is_some(), "B's device has its release");
+    let lifecycle = s
+        .lifecycle_documents(&v.org_id, &v.assure.device)
+        .await
+        .unwrap();
+    assert_eq!(lifecycle.len(), 1, "B's device has its TPLC plan");
     let releases = s.list_releases(&v.org_id).await.unwrap();
     let findings = s
         .release_findings(&v.org_id, &v.sustain.release)
@@ -343,7 +348,7 @@ async fn snapshot(app: &TestApp, v: &Victim) -> String {
         None => "gone".to_owned(),
     };
     format!(
-        "{incident}\n{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{package:?}\n{device_release:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}\n{monitors:?}\n{web_checks:?}\n{webshell_scans:?}\n{webshell_findings:?}"
+        "{incident}\n{org:?}\n{users:?}\n{tokens:?}\n{sessions:?}\n{devices:?}\n{checklists:?}\n{evidence:?}\n{submissions:?}\n{thread:?}\n{package:?}\n{device_release:?}\n{lifecycle:?}\n{releases:?}\n{findings:?}\n{vex:?}\n{rules:?}\n{hooks:?}\n{shares:?}\n{inventory:?}\n{sources:?}\n{crisis_ticks:?}\n{alert:?}\n{alert_activity:?}\n{suppressions:?}\n{monitors:?}\n{web_checks:?}\n{webshell_scans:?}\n{webshell_findings:?}"
     )
 }
 
@@ -430,6 +435,23 @@ pub async fn organisations_never_see_each_other(db: TestDb) {
         },
         &assure.device,
         &sustain.release,
+    )
+    .await
+    .unwrap();
+    // B's device has a TPLC plan (a lifecycle file).
+    medsec_server::premarket::lifecycle_upload(
+        &app.state,
+        &medsec_server::assure::By {
+            org_id: b_org.clone(),
+            org_kind: medsec_core::OrgKind::Manufacturer,
+            user_id: None,
+            name: "sample".into(),
+            source: "test".into(),
+        },
+        &assure.device,
+        medsec_server::premarket::LifecycleKind::Tplc,
+        "zeta-plan.toml",
+        b"[cvd]\ncontact = \"psirt@zeta.example\"\n",
     )
     .await
     .unwrap();

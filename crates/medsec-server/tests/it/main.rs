@@ -502,6 +502,7 @@ medsec_store::both_backends!(
     premarket_api,
     review_package_reviewer_mode,
     premarket_release_sbom_findings,
+    premarket_lifecycle_files,
     sustain_api_and_pages,
     webhooks_are_signed_and_retried,
     attack_bundles_import_as_feed_records,

@@ -1250,3 +1250,234 @@ pub async fn premarket_release_sbom_findings(db: TestDb) {
         "{actions:?}"
     );
 }
+
+/// The manifest of the MFDS package the trace page offers, checked clean.
+async fn mfds_manifest(web: &mut Browser<'_>, base: &str) -> (medsec_package::Manifest, Vec<u8>) {
+    let zip = web.get(&format!("{base}/package/mfds")).await;
+    assert_eq!(zip.status, StatusCode::OK, "{}", zip.body);
+    let v = medsec_package::verify(&zip.bytes);
+    assert!(v.is_clean(), "{:?}", v.problems);
+    (v.manifest.unwrap(), zip.bytes)
+}
+
+/// The manufacturer's TPLC plan and component support, uploaded on the
+/// traceability page or through the API, close the documents' gaps in
+/// every package built afterwards; malformed files are refused naming
+/// line and field, support must name the linked release's components,
+/// and a plan whose end of support disagrees with the release's stops the
+/// build with both dates named.
+pub async fn premarket_lifecycle_files(db: TestDb) {
+    let app = maker_app(db).await;
+    crate::sustain::import_feeds(
+        &app,
+        &format!("{OSV_LODASH_SCORED}\n{}\n", crate::sustain::OSV_PAD),
+    )
+    .await;
+    let api = token_api(&app, "maker", "Quartz-Pass-123").await;
+    let other = token_api(&app, "other", "Cedar-Pass-1234").await;
+    let mut web = login(&app, "maker", "Quartz-Pass-123").await;
+    let device = ecg_gateway(&mut web).await;
+    let base = format!("/devices/{device}");
+    let api_base = format!("/api/v1/devices/{device}");
+    // The plan fixture's end of support is 2032-12-31.
+    let mine = release(&api, "ECG 게이트웨이 펌웨어", "2032-12-31").await;
+    let r = web
+        .post(&format!("{base}/release"), &[("release_id", &mine)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let page = web.get(&format!("{base}/trace")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"lifecycle\""), "{}", page.body);
+    assert!(page.body.contains("등록되지 않음"), "{}", page.body);
+    let (before, _) = mfds_manifest(&mut web, &base).await;
+    let tplc_gaps = |m: &medsec_package::Manifest| {
+        m.document_gaps_by_kind
+            .get("tplc-not-stated")
+            .copied()
+            .unwrap_or(0)
+    };
+    let support_gaps = |m: &medsec_package::Manifest| {
+        m.document_gaps_by_kind
+            .get("component-support-unknown")
+            .copied()
+            .unwrap_or(0)
+    };
+    assert!(tplc_gaps(&before) > 0, "{:?}", before.document_gaps_by_kind);
+    assert!(
+        support_gaps(&before) >= 2,
+        "{:?}",
+        before.document_gaps_by_kind
+    );
+    // The release's support date is the device's end of support already.
+    assert_eq!(
+        before
+            .document_gaps_by_kind
+            .get("end-of-support-not-stated")
+            .copied()
+            .unwrap_or(0),
+        0,
+        "{:?}",
+        before.document_gaps_by_kind
+    );
+
+    // A malformed plan is refused naming the field; nothing is stored.
+    let r = web
+        .upload_with(
+            &format!("{base}/lifecycle"),
+            &[("kind", "tplc")],
+            "plan.toml",
+            b"[patches]\ncritical_days = \"soon\"\n",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("critical_days"), "{}", r.body);
+    assert_eq!(
+        api.get(&format!("{api_base}/tplc-plan")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The plan fixture, on the page.
+    let plan = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../medsec-package/tests/fixtures/tplc-plan.toml"),
+    )
+    .unwrap();
+    let r = web
+        .upload_with(
+            &format!("{base}/lifecycle"),
+            &[("kind", "tplc")],
+            "tplc-plan.toml",
+            &plan,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("{base}/trace")).await;
+    assert!(page.body.contains("tplc-plan.toml"), "{}", page.body);
+    let got = web.get(&format!("{base}/lifecycle/export/tplc")).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.bytes, plan);
+
+    // Support naming a component the release's SBOM does not have is
+    // refused with the entry; the real one goes in through the API.
+    let r = api_raw(
+        &app,
+        api.token.as_deref().unwrap(),
+        Method::PUT,
+        &format!("{api_base}/component-support?filename=support.csv"),
+        b"component,level\npkg:npm/express@4.0.0,active\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("pkg:npm/express@4.0.0"), "{}", r.body);
+    let support = "component,level,end_of_support,note\npkg:npm/lodash@4.17.11,limited,2027-06-30,security fixes only\npkg:npm/left-pad@1.3.0,end-of-support,2020-01-01,\n";
+    let r = api_raw(
+        &app,
+        api.token.as_deref().unwrap(),
+        Method::PUT,
+        &format!("{api_base}/component-support?filename=support.csv"),
+        support.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["filename"], "support.csv", "{}", r.body);
+    // Another manufacturer reaches none of it.
+    for path in ["tplc-plan", "component-support"] {
+        assert_eq!(
+            other.get(&format!("{api_base}/{path}")).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+
+    // The package now states the plan and the two components' support.
+    let (after, zip) = mfds_manifest(&mut web, &base).await;
+    assert_eq!(tplc_gaps(&after), 0, "{:?}", after.document_gaps);
+    assert_eq!(
+        support_gaps(&after) + 2,
+        support_gaps(&before),
+        "{:?}",
+        after.document_gaps_by_kind
+    );
+    let path = |end: &str| {
+        after
+            .files
+            .iter()
+            .find(|f| f.path.ends_with(end))
+            .unwrap_or_else(|| panic!("no {end}"))
+            .path
+            .clone()
+    };
+    let table: serde_json::Value = serde_json::from_slice(
+        &medsec_package::read_document(&zip, &path("component-support.json")).unwrap(),
+    )
+    .unwrap();
+    let text = table.to_string();
+    assert!(
+        text.contains("limited") && text.contains("2027-06-30"),
+        "{text}"
+    );
+    let plan_json: serde_json::Value = serde_json::from_slice(
+        &medsec_package::read_document(&zip, &path("tplc-plan.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        plan_json.to_string().contains("psirt@medsec.example"),
+        "{plan_json}"
+    );
+
+    // A plan whose end of support is not the release's stops the build,
+    // naming both dates.
+    let r = api_raw(
+        &app,
+        api.token.as_deref().unwrap(),
+        Method::PUT,
+        &format!("{api_base}/tplc-plan"),
+        b"end_of_support = 2030-01-01\n".to_vec(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = web.get(&format!("{base}/package/mfds")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = api.get(&format!("{api_base}/package/mfds")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("2030-01-01") && r.body.contains("2032-12-31"),
+        "{}",
+        r.body
+    );
+
+    // Removed through the page and the API; a second removal finds none.
+    let r = web
+        .post(&format!("{base}/lifecycle/remove"), &[("kind", "tplc")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("{api_base}/component-support"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = api
+        .call(
+            Method::DELETE,
+            &format!("{api_base}/component-support"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let (removed, _) = mfds_manifest(&mut web, &base).await;
+    assert_eq!(tplc_gaps(&removed), tplc_gaps(&before));
+    assert_eq!(support_gaps(&removed), support_gaps(&before));
+
+    let actions: Vec<String> = app
+        .audit_actions()
+        .await
+        .into_iter()
+        .map(|(a, _, _)| a)
+        .collect();
+    let count = |name: &str| actions.iter().filter(|a| *a == name).count();
+    assert_eq!(count("device.lifecycle_updated"), 3, "{actions:?}");
+    assert_eq!(count("device.lifecycle_removed"), 2, "{actions:?}");
+}
