@@ -15,7 +15,7 @@ use std::sync::{
 };
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use medsec_logs::{Event, EventId};
 
@@ -75,7 +75,9 @@ pub struct Config {
     pub block_events: usize,
     /// Compaction does not grow a segment beyond this many events.
     pub segment_max_events: usize,
-    /// zstd level of segments written from the tail.
+    /// zstd level of segments written from the tail: the fastest, as
+    /// flushing runs while events arrive; compaction rewrites them at
+    /// `compact_level`.
     pub flush_level: i32,
     /// zstd level of segments written by compaction.
     pub compact_level: i32,
@@ -93,6 +95,10 @@ pub struct Config {
     /// (see [`crate::feed`]); beyond this the oldest are removed and the
     /// feed reports a gap.
     pub feed_max_log_bytes: u64,
+    /// How often the compactor takes up the partitions of ended days that
+    /// are not compacted yet (a member that sends little never reaches
+    /// `auto_compact_segments` in a day).
+    pub compact_sweep_every: Duration,
 }
 
 impl Default for Config {
@@ -105,13 +111,14 @@ impl Default for Config {
             tail_max_bytes: 128 << 20,
             block_events: 4096,
             segment_max_events: 1_000_000,
-            flush_level: 3,
+            flush_level: 1,
             compact_level: 9,
             auto_compact_segments: 8,
             dedup_cache_bytes: 64 << 20,
             cache_bytes: 256 << 20,
             search_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             feed_max_log_bytes: 4 << 30,
+            compact_sweep_every: Duration::from_secs(60),
         }
     }
 }
@@ -1207,6 +1214,8 @@ impl Writer {
             ids: IdSet,
             frozen: Option<&'a IdSet>,
             segments: &'a [Arc<Segment>],
+            /// The segments' id tables, in the same order.
+            tables: Vec<Option<IdTable>>,
             /// The events stored, and how many (to size the vector once:
             /// it becomes a chunk of the tail).
             events: Vec<Event>,
@@ -1231,14 +1240,13 @@ impl Writer {
                                 member: ev.member.clone(),
                                 day,
                             };
+                            let segments =
+                                segments.parts.get(&key).map(Vec::as_slice).unwrap_or(&[]);
                             parts.push(Part {
                                 ids: self.active_ids.remove(&key).unwrap_or_default(),
                                 frozen: frozen.as_ref().and_then(|f| f.ids.get(&key)),
-                                segments: segments
-                                    .parts
-                                    .get(&key)
-                                    .map(Vec::as_slice)
-                                    .unwrap_or(&[]),
+                                tables: self.dedup.tables_of(segments),
+                                segments,
                                 key,
                                 events: Vec::new(),
                                 stored: 0,
@@ -1251,7 +1259,7 @@ impl Writer {
                 let part = &mut parts[p];
                 let seen = part.ids.contains(&ev.id)
                     || part.frozen.is_some_and(|s| s.contains(&ev.id))
-                    || self.dedup.contains(part.segments, &ev.id);
+                    || self.dedup.contains_in(part.segments, &part.tables, &ev.id);
                 if seen {
                     r.duplicates += 1;
                     continue;
@@ -1351,13 +1359,48 @@ impl DedupCache {
     /// read counts as not holding it (logged): a duplicate is better than
     /// refusing every append of the partition.
     pub fn contains(&mut self, segs: &[Arc<Segment>], id: &EventId) -> bool {
-        segs.iter().any(|s| match self.contains_one(s, id) {
+        segs.iter().any(|s| self.holds(s, id))
+    }
+
+    /// The id tables of a partition's segments, for
+    /// [`DedupCache::contains_in`]: looked up once for all the events of
+    /// a commit instead of once per event and segment. A segment whose
+    /// table cannot be read gets none (logged), and counts as not holding
+    /// any id, as in [`DedupCache::contains`].
+    fn tables_of(&mut self, segs: &[Arc<Segment>]) -> Vec<Option<IdTable>> {
+        segs.iter()
+            .map(|s| match self.table(s) {
+                Ok(_) => self.tables.get(&s.meta.seq).map(|(t, _)| t.clone()),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot check a segment for duplicates");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// [`DedupCache::contains`] with the segments' tables looked up
+    /// already: a segment's blocks are read only when its table has the
+    /// id's fingerprint.
+    fn contains_in(
+        &mut self,
+        segs: &[Arc<Segment>],
+        tables: &[Option<IdTable>],
+        id: &EventId,
+    ) -> bool {
+        segs.iter()
+            .zip(tables)
+            .any(|(s, t)| t.as_ref().is_some_and(|t| t.may_hold(id)) && self.holds(s, id))
+    }
+
+    fn holds(&mut self, seg: &Arc<Segment>, id: &EventId) -> bool {
+        match self.contains_one(seg, id) {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "cannot check a segment for duplicates");
                 false
             }
-        })
+        }
     }
 
     fn contains_one(&mut self, seg: &Arc<Segment>, id: &EventId) -> Result<bool> {
@@ -1515,8 +1558,16 @@ fn flusher(inner: Arc<Inner>) {
 /// The compactor thread: compacts the partitions the flusher hands over,
 /// at the lowest CPU priority, so that compaction never delays receiving,
 /// the log or flushes on a busy core (it runs in the time they leave).
+///
+/// Every `compact_sweep_every` it also takes up the partitions of days that
+/// have ended and are not compacted yet (more than one segment, or one
+/// written from the tail at the flush's lower zstd level): a member that
+/// sends little never reaches `auto_compact_segments` in a day, and its
+/// day is compacted once it is over.
 fn compactor(inner: Arc<Inner>) {
     lower_priority();
+    let every = inner.config.compact_sweep_every;
+    let mut next_sweep = Instant::now() + every;
     loop {
         let key = {
             let mut ctl = lock(&inner.compact);
@@ -1525,18 +1576,59 @@ fn compactor(inner: Arc<Inner>) {
                     return;
                 }
                 if let Some(key) = ctl.pending.pop_first() {
-                    break key;
+                    break Some(key);
+                }
+                let now = Instant::now();
+                if now >= next_sweep {
+                    break None;
                 }
                 ctl = inner
                     .compact_cv
-                    .wait(ctl)
-                    .unwrap_or_else(PoisonError::into_inner);
+                    .wait_timeout(ctl, next_sweep - now)
+                    .map_or_else(|e| e.into_inner().0, |(g, _)| g);
             }
         };
-        if let Err(e) = compact_partition(&inner, &key) {
-            tracing::error!(error = %e, member = %key.member, day = %key.day, "background compaction failed");
+        match key {
+            Some(key) => {
+                if let Err(e) = compact_partition(&inner, &key) {
+                    tracing::error!(error = %e, member = %key.member, day = %key.day, "background compaction failed");
+                }
+            }
+            None => {
+                next_sweep = Instant::now() + every;
+                let ended = ended_uncompacted(&inner, now_ns());
+                if !ended.is_empty() {
+                    lock(&inner.compact).pending.extend(ended);
+                }
+            }
         }
     }
+}
+
+/// The partitions of days ended before `now` (Unix nanoseconds) that
+/// compaction would change: more than one segment, or a segment written
+/// below `compact_level`.
+fn ended_uncompacted(inner: &Inner, now: i64) -> Vec<PartKey> {
+    let today = Day::of(now, inner.config.utc_offset_seconds);
+    let st = inner.read();
+    st.segments
+        .parts
+        .iter()
+        .filter(|(key, segs)| {
+            key.day < today
+                && (segs.len() > 1
+                    || segs
+                        .iter()
+                        .any(|s| s.meta.level < inner.config.compact_level))
+        })
+        .map(|(key, _)| key.clone())
+        .collect()
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 /// Gives the calling thread the lowest CPU priority (nice 19; on Linux a
@@ -1575,6 +1667,7 @@ fn flush_job(
                     level: inner.config.flush_level,
                     block_events: inner.config.block_events,
                     cache: inner.cache.clone(),
+                    derive_ids: false,
                 },
             )?;
             for ev in chunk {
@@ -1654,6 +1747,7 @@ fn compact_partition(inner: &Inner, key: &PartKey) -> Result<CompactReport> {
             level: inner.config.compact_level,
             block_events: inner.config.block_events,
             cache: inner.cache.clone(),
+            derive_ids: true,
         },
     )?;
     let mut last: Option<(i64, EventId)> = None;

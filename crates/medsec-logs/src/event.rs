@@ -70,12 +70,14 @@ impl EventId {
     }
 
     /// The id of the `n`-th repeat (from 0) of this message in window
-    /// `window` of its stream (see [`crate::normalize::Repeats`]): the id
-    /// itself for the first occurrence in the first window, else the
-    /// first 128 bits of SHA-256 over the id, the window and `n`.
+    /// `window` of its stream (see [`crate::normalize::Repeats`]): for the
+    /// first occurrence in a window, the id combined with the window's
+    /// key ([`EventId::in_window`]; the id itself in the first window);
+    /// for a later one, the first 128 bits of SHA-256 over the id, the
+    /// window and `n`.
     pub fn repeat(self, window: u32, n: u32) -> EventId {
-        if window == 0 && n == 0 {
-            return self;
+        if n == 0 {
+            return self.in_window(&Self::window_key(window));
         }
         let mut h = Sha256::new();
         h.update(b"medsec repeat");
@@ -85,6 +87,35 @@ impl EventId {
         let digest = h.finalize();
         let mut id = [0; 16];
         id.copy_from_slice(&digest[..16]);
+        EventId(id)
+    }
+
+    /// The key of window `window` of a stream: zero for the first, else
+    /// the first 128 bits of SHA-256 over a label and the window's number.
+    /// A stream's windows change every [`crate::normalize::Repeats::WINDOW`]
+    /// messages, so the key is computed once a window rather than once a
+    /// message (most messages of a long-lived connection are the first of
+    /// their bytes in their window).
+    pub fn window_key(window: u32) -> [u8; 16] {
+        let mut key = [0; 16];
+        if window != 0 {
+            let mut h = Sha256::new();
+            h.update(b"medsec window");
+            h.update(window.to_le_bytes());
+            key.copy_from_slice(&h.finalize()[..16]);
+        }
+        key
+    }
+
+    /// This id with a window's key (exclusive or). The id is a SHA-256
+    /// output, so two messages' ids meet only by chance (2^-128), and two
+    /// windows' keys differ, so a message's first occurrences in two
+    /// windows get two ids.
+    pub fn in_window(self, key: &[u8; 16]) -> EventId {
+        let mut id = self.0;
+        for (b, k) in id.iter_mut().zip(key) {
+            *b ^= k;
+        }
         EventId(id)
     }
 
@@ -173,6 +204,22 @@ impl serde::Serialize for Value {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Fields(Vec<(Field, Value)>);
 
+/// Whether two field names are equal, decided without `memcmp` in the
+/// usual cases: normalising sets a dozen fields an event, each compared
+/// with the ones set before, and most names are the schema's statics (the
+/// same pointer when equal) or differ in length or in their first or last
+/// byte.
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    a.first() == b.first() && a.last() == b.last() && a == b
+}
+
 impl Fields {
     pub fn new() -> Fields {
         Fields(Vec::new())
@@ -184,13 +231,16 @@ impl Fields {
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.0
+            .iter()
+            .find(|(n, _)| same_name(n, name))
+            .map(|(_, v)| v)
     }
 
     /// Sets a field, replacing an earlier value of the same name.
     pub fn set(&mut self, name: impl Into<Field>, value: Value) {
         let name = name.into();
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
+        match self.0.iter_mut().find(|(n, _)| same_name(n, &name)) {
             Some(slot) => slot.1 = value,
             None => self.0.push((name, value)),
         }
@@ -259,5 +309,16 @@ mod tests {
         f.set("source.ip", Value::Ip("10.0.0.1".parse().unwrap()));
         assert_eq!(f.len(), 1);
         assert_eq!(f.get("source.ip").unwrap().to_text(), "10.0.0.1");
+        // An owned name equal to a static one, and names that share their
+        // length and first and last bytes, are told apart by content.
+        f.set(String::from("source.ip"), Value::Int(1));
+        f.set("sxxxxxxxp", Value::Int(2));
+        f.set("sourcexip", Value::Int(3));
+        assert_eq!(f.len(), 3);
+        assert_eq!(f.get("source.ip"), Some(&Value::Int(1)));
+        assert_eq!(f.get("sourcexip"), Some(&Value::Int(3)));
+        assert!(same_name("a.b", &String::from("a.b")));
+        assert!(!same_name("a.b", "a.c") && !same_name("a.b", "b.b") && !same_name("ab", "abc"));
+        assert!(!same_name("abxd", "abyd"));
     }
 }

@@ -228,6 +228,8 @@ pub struct Repeats {
     /// Messages counted in the current window.
     messages: u32,
     window: u32,
+    /// [`EventId::window_key`] of the current window.
+    key: [u8; 16],
 }
 
 impl Repeats {
@@ -241,10 +243,14 @@ impl Repeats {
             self.seen.clear();
             self.messages = 0;
             self.window += 1;
+            self.key = EventId::window_key(self.window);
         }
         self.messages += 1;
         let n = self.seen.entry(base).or_insert(0);
-        let id = base.repeat(self.window, *n);
+        let id = match *n {
+            0 => base.in_window(&self.key),
+            n => base.repeat(self.window, n),
+        };
         *n += 1;
         id
     }

@@ -57,12 +57,21 @@ pub struct PrefixSpec {
     pub set_by: &'static str,
 }
 
+/// The schema's field named `name`. Normalising looks up every field it
+/// sets (its type, its interned name), so by hash rather than by a binary
+/// search of string comparisons.
+pub fn spec(name: &str) -> Option<&'static FieldSpec> {
+    static BY_NAME: std::sync::LazyLock<foldhash::HashMap<&'static str, &'static FieldSpec>> =
+        std::sync::LazyLock::new(|| FIELDS.iter().map(|f| (f.name, f)).collect());
+    BY_NAME.get(name).copied()
+}
+
 /// The kind of a field: from [`FIELDS`], else from the end of its name
 /// (`*.ip` addresses; `*.port`, `*.pid`, `*.bytes`, `*.packets` numbers),
 /// else `None` (text).
 pub fn kind_of(name: &str) -> Option<Kind> {
-    if let Ok(i) = FIELDS.binary_search_by(|f| f.name.cmp(name)) {
-        return Some(FIELDS[i].kind);
+    if let Some(f) = spec(name) {
+        return Some(f.kind);
     }
     let last = name.rsplit('.').next().unwrap_or(name);
     match last {
@@ -75,16 +84,15 @@ pub fn kind_of(name: &str) -> Option<Kind> {
 /// Whether `docs/events.md` documents a field: it is in [`FIELDS`] or
 /// under one of the [`PREFIXES`].
 pub fn is_documented(name: &str) -> bool {
-    FIELDS.binary_search_by(|f| f.name.cmp(name)).is_ok()
-        || PREFIXES.iter().any(|p| name.starts_with(p.prefix))
+    spec(name).is_some() || PREFIXES.iter().any(|p| name.starts_with(p.prefix))
 }
 
 /// The name as a [`Field`]: borrowed from [`FIELDS`] when the schema
 /// documents it (no allocation), else owned.
 pub fn intern(name: &str) -> Field {
-    match FIELDS.binary_search_by(|f| f.name.cmp(name)) {
-        Ok(i) => Cow::Borrowed(FIELDS[i].name),
-        Err(_) => Cow::Owned(name.to_owned()),
+    match spec(name) {
+        Some(f) => Cow::Borrowed(f.name),
+        None => Cow::Owned(name.to_owned()),
     }
 }
 

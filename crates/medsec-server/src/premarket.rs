@@ -1478,6 +1478,33 @@ pub async fn lifecycle_upload(
         .await?)
 }
 
+/// A stored lifecycle file as the download it was uploaded as: CSV
+/// (component support may be a CSV) or TOML, named as uploaded.
+pub async fn lifecycle_download(
+    state: &AppState,
+    by: &By,
+    device_id: &str,
+    kind: LifecycleKind,
+) -> Result<axum::response::Response> {
+    let row = state
+        .store
+        .lifecycle_documents(&by.org_id, device_id)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == kind.as_str())
+        .ok_or(Error::NotFound)?;
+    let content_type = if row.filename.to_ascii_lowercase().ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/toml; charset=utf-8"
+    };
+    Ok(assure_svc::attachment(
+        row.content.into_bytes(),
+        content_type,
+        &row.filename,
+    ))
+}
+
 /// Removes a lifecycle file; `false` when there was none.
 pub async fn lifecycle_remove(
     state: &AppState,

@@ -775,6 +775,23 @@ impl IdTable {
         }
     }
 
+    /// Whether some block may hold the id (its fingerprint is in the
+    /// table): the writer's check for every appended id and segment of
+    /// its partition, two reads and no allocation.
+    pub fn may_hold(&self, id: &EventId) -> bool {
+        let fp = fingerprint(id, self.bits);
+        let bucket = (fp >> self.shift) as usize;
+        let (Some(&from), Some(&to)) = (self.starts.get(bucket), self.starts.get(bucket + 1))
+        else {
+            return false;
+        };
+        self.entries
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
+            .iter()
+            .any(|(f, _)| *f == fp)
+    }
+
     /// The blocks that may hold the id (sorted, each once; no allocation
     /// when there is none, the usual answer).
     pub fn blocks_of(&self, id: &EventId) -> Vec<u32> {

@@ -64,6 +64,7 @@ pub(crate) struct SegmentWriter<'a> {
     max_ts: i64,
     last: Option<(i64, EventId)>,
     cache: Arc<FrameCache>,
+    derive_ids: bool,
 }
 
 /// How a segment is written.
@@ -73,6 +74,11 @@ pub(crate) struct WriteOptions {
     pub block_events: usize,
     /// The store's frame cache, which the finished segment reads through.
     pub cache: Arc<FrameCache>,
+    /// Whether to leave out the ids that can be derived from the events'
+    /// text (`EventId::of`), at the cost of computing SHA-256 for every
+    /// event. Compaction does; a flush of the tail keeps every id, as the
+    /// events arrive meanwhile and compaction rewrites the segment.
+    pub derive_ids: bool,
 }
 
 /// The file name of segment `seq`.
@@ -101,6 +107,7 @@ impl<'a> SegmentWriter<'a> {
             level,
             block_events,
             cache,
+            derive_ids,
         } = opts;
         if !dir.exists() {
             fs::create_dir_all(dir).map_err(|e| Error::io("create partition directory", dir, e))?;
@@ -148,6 +155,7 @@ impl<'a> SegmentWriter<'a> {
             max_ts: i64::MIN,
             last: None,
             cache,
+            derive_ids,
         };
         w.write(MAGIC)?;
         Ok(w)
@@ -183,7 +191,8 @@ impl<'a> SegmentWriter<'a> {
             "segment events out of order"
         );
         self.last = Some(key);
-        let derived = EventId::of(&ev.member, &ev.source, ev.raw.as_bytes()) == ev.id;
+        let derived =
+            self.derive_ids && EventId::of(&ev.member, &ev.source, ev.raw.as_bytes()) == ev.id;
         self.pending_ids_derived.push(derived);
         self.pending.push(ev);
         if self.pending.len() >= self.block_events {
@@ -219,6 +228,7 @@ impl<'a> SegmentWriter<'a> {
         let mut layouts: Vec<Vec<(u32, u8)>> = Vec::new();
         let mut layout_codes: HashMap<Vec<(u32, u8)>, u32> = HashMap::default();
         let mut layout: Vec<(u32, u8)> = Vec::new();
+        let mut last_code = u32::MAX;
         let mut prev_names: Vec<(&str, u32)> = Vec::new();
         let mut shapes = Shapes::default();
         let mut values: Vec<Vec<&Value>> = Vec::new();
@@ -234,14 +244,17 @@ impl<'a> SegmentWriter<'a> {
         let mut block_terms: foldhash::HashSet<Cow<'_, str>> = foldhash::HashSet::default();
 
         for (i, ev) in events.iter().enumerate() {
-            let s = match source_codes.get(ev.source.as_str()) {
-                Some(s) => *s,
-                None => {
-                    let s = sources.len() as u32;
-                    sources.push(ev.source.clone());
-                    source_codes.insert(&ev.source, s);
-                    s
-                }
+            let s = match shapes.sources.last() {
+                Some(&last) if sources.get(last as usize) == Some(&ev.source) => last,
+                _ => match source_codes.get(ev.source.as_str()) {
+                    Some(s) => *s,
+                    None => {
+                        let s = sources.len() as u32;
+                        sources.push(ev.source.clone());
+                        source_codes.insert(&ev.source, s);
+                        s
+                    }
+                },
             };
             shapes.sources.push(s);
             layout.clear();
@@ -267,15 +280,21 @@ impl<'a> SegmentWriter<'a> {
                 }
                 values[f as usize].push(v);
             }
-            let code = match layout_codes.get(layout.as_slice()) {
-                Some(c) => *c,
-                None => {
-                    let c = layouts.len() as u32;
-                    layouts.push(layout.clone());
-                    layout_codes.insert(layout.clone(), c);
-                    c
-                }
+            // Events of a block come from a few shapes, often the same as
+            // the previous event's: compared before hashing the layout.
+            let code = match layouts.get(last_code as usize) {
+                Some(l) if *l == layout => last_code,
+                _ => match layout_codes.get(layout.as_slice()) {
+                    Some(c) => *c,
+                    None => {
+                        let c = layouts.len() as u32;
+                        layouts.push(layout.clone());
+                        layout_codes.insert(layout.clone(), c);
+                        c
+                    }
+                },
             };
+            last_code = code;
             shapes.codes.push(code);
             aux.received.push(ev.received);
             if !derived.get(i).copied().unwrap_or(false) {

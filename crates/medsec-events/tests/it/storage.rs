@@ -258,6 +258,58 @@ fn an_interrupted_deletion_is_finished_on_open() {
     assert_eq!(partition_dirs(dir.path()), ["h1/2024-05-02"]);
 }
 
+/// A partition that never reaches `auto_compact_segments` is compacted
+/// in the background once its day is over; today's is left alone. The
+/// flush keeps every id and compaction derives them again, so the events
+/// and their ids come back the same.
+#[test]
+fn ended_days_are_compacted_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        compact_sweep_every: Duration::from_millis(50),
+        ..small_config()
+    };
+    let store = open(dir.path(), config);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    for round in 0..3 {
+        let mut batch: Vec<Event> = (0..7)
+            .map(|i| {
+                ev(
+                    "h1",
+                    MIDNIGHT_KST + i * 60_000_000_000 + round,
+                    &format!("round {round} n {i}"),
+                    &[],
+                )
+            })
+            .collect();
+        batch.push(ev("h1", now + round, &format!("today {round}"), &[]));
+        store.append(batch).unwrap();
+        store.flush().unwrap();
+    }
+    let before = search(&store, "round OR today", TimeRange::all());
+    assert_eq!(before.len(), 24);
+    // Three segments of the ended day merged into one, today's three kept.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while store.segment_count() != 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not compacted: {} segments",
+            store.segment_count()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Once more a sweep or two: nothing else changes.
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(store.segment_count(), 4);
+    assert_eq!(search(&store, "round OR today", TimeRange::all()), before);
+    store.close();
+    let store = open(dir.path(), small_config());
+    assert_eq!(search(&store, "round OR today", TimeRange::all()), before);
+}
+
 #[test]
 fn compaction_merges_segments_and_an_interrupted_one_is_finished_on_open() {
     let dir = tempfile::tempdir().unwrap();

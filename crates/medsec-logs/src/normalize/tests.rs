@@ -467,4 +467,21 @@ fn repeat_counts_go_by_windows_of_the_stream() {
     assert_eq!(replay[0], base);
     assert_eq!(base.repeat(0, 0), base);
     assert_ne!(base.repeat(1, 0), base.repeat(0, 1));
+    // The counter's ids are `repeat`'s: the first of each window keyed,
+    // later ones hashed.
+    let mut r = Repeats::default();
+    let all: Vec<EventId> = (0..(2 * Repeats::WINDOW as usize + 2))
+        .map(|_| r.id(base))
+        .collect();
+    assert_eq!(all[1], base.repeat(0, 1));
+    let w = Repeats::WINDOW as usize;
+    assert_eq!(all[w], base.repeat(1, 0));
+    assert_eq!(all[w + 1], base.repeat(1, 1));
+    assert_eq!(all[2 * w], base.repeat(2, 0));
+    assert_ne!(base.repeat(1, 0), base.repeat(2, 0));
+    assert_ne!(base.repeat(1, 0), base);
+    // A different message's first occurrence in the same window.
+    let other = EventId::of("m", "s", b"other");
+    assert_eq!(r.id(other), other.repeat(2, 0));
+    assert_ne!(other.repeat(2, 0), base.repeat(2, 0));
 }

@@ -758,23 +758,7 @@ async fn lifecycle_get(
 ) -> Result<Response> {
     let by = assure_svc::as_maker(state, actor, false).await?;
     assure_svc::device(state, &by.org_id, id).await?;
-    let row = state
-        .store
-        .lifecycle_documents(&by.org_id, id)
-        .await?
-        .into_iter()
-        .find(|r| r.kind == kind.as_str())
-        .ok_or(Error::NotFound)?;
-    let content_type = if row.filename.to_ascii_lowercase().ends_with(".csv") {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/toml; charset=utf-8"
-    };
-    Ok(assure_svc::attachment(
-        row.content.into_bytes(),
-        content_type,
-        &row.filename,
-    ))
+    svc::lifecycle_download(state, &by, id, kind).await
 }
 
 async fn lifecycle_put(

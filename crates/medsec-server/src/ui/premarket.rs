@@ -1106,9 +1106,12 @@ async fn register_download(
     ))
 }
 
-/// The submission package (`mfds` or `fda`) as a ZIP download.
+/// The submission package (`mfds` or `fda`) as a ZIP download. When the
+/// inputs cannot make a package (e.g. the TPLC plan's end of support
+/// disagrees with the release's), the traceability page says why.
 async fn package_download(
     State(state): State<AppState>,
+    parts: Parts,
     WebUser(actor): WebUser,
     crate::extract::RefPair(id, layout): crate::extract::RefPair,
 ) -> Result<Response> {
@@ -1117,12 +1120,17 @@ async fn package_download(
     }
     let layout = medsec_package::Layout::parse(&layout).ok_or(Error::NotFound)?;
     let by = assure_svc::as_maker(&state, &actor, false).await?;
-    let file = svc::package(&state, &by, &id, layout).await?;
-    Ok(assure_svc::attachment(
-        file.bytes,
-        "application/zip",
-        &file.filename,
-    ))
+    match svc::package(&state, &by, &id, layout).await {
+        Ok(file) => Ok(assure_svc::attachment(
+            file.bytes,
+            "application/zip",
+            &file.filename,
+        )),
+        Err(e) => {
+            let errors = errors_of(&parts, e)?;
+            trace_view(&state, &parts, &actor, &id, errors).await
+        }
+    }
 }
 
 // --- test evidence ----------------------------------------------------------
@@ -1776,21 +1784,7 @@ async fn lifecycle_download(
     kind: svc::LifecycleKind,
 ) -> Result<Response> {
     let by = assure_svc::as_maker(state, actor, false).await?;
-    let docs = state.store.lifecycle_documents(&by.org_id, id).await?;
-    let row = docs
-        .into_iter()
-        .find(|r| r.kind == kind.as_str())
-        .ok_or(Error::NotFound)?;
-    let content_type = if row.filename.to_ascii_lowercase().ends_with(".csv") {
-        "text/csv; charset=utf-8"
-    } else {
-        "application/toml; charset=utf-8"
-    };
-    Ok(assure_svc::attachment(
-        row.content.into_bytes(),
-        content_type,
-        &row.filename,
-    ))
+    svc::lifecycle_download(state, &by, id, kind).await
 }
 
 async fn lifecycle_download_tplc(

@@ -1436,8 +1436,17 @@ pub async fn premarket_lifecycle_files(db: TestDb) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The page's download shows the traceability page with the cause.
     let r = web.get(&format!("{base}/package/mfds")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("notice-error")
+            && r.body.contains("2030-01-01")
+            && r.body.contains("2032-12-31")
+            && r.body.contains("id=\"lifecycle\""),
+        "{}",
+        r.body
+    );
     let r = api.get(&format!("{api_base}/package/mfds")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(
