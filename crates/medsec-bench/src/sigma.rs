@@ -45,12 +45,13 @@
 //!
 //! The throughput of each is events ÷ the time spent evaluating (rules
 //! loaded). `--runs R` gives medians of R runs, alternating. Before each
-//! measurement the program waits (up to 5 minutes) for a quiet machine.
+//! measurement the program waits (up to 5 minutes, or `--quiet-wait`
+//! seconds) for a quiet machine.
 //!
 //! ```text
 //! sigma-bench [--events N] [--windows-share F] [--runs R] [--cpu 0]
 //!             [--rsigma PATH] [--python PATH] [--peers rsigma,sqlite]
-//!             [--dir DIR] [--keep]
+//!             [--dir DIR] [--keep] [--quiet-wait SECS]
 //! ```
 //!
 //! `--python` is a Python with sigma-cli and pySigma-backend-sqlite
@@ -89,6 +90,8 @@ struct Args {
     peers: Vec<String>,
     dir: Option<PathBuf>,
     keep: bool,
+    /// The longest wait for a quiet machine before each measurement.
+    quiet_wait: Duration,
 }
 
 fn args() -> Args {
@@ -102,6 +105,7 @@ fn args() -> Args {
         peers: vec!["rsigma".into(), "sqlite".into()],
         dir: None,
         keep: false,
+        quiet_wait: Duration::from_secs(300),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -116,6 +120,7 @@ fn args() -> Args {
             "--peers" => a.peers = value().split(',').map(str::to_owned).collect(),
             "--dir" => a.dir = Some(value().into()),
             "--keep" => a.keep = true,
+            "--quiet-wait" => a.quiet_wait = Duration::from_secs(value().parse().unwrap()),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -322,12 +327,12 @@ fn pinned(a: &Args, program: &Path) -> Command {
     c
 }
 
-fn quiet() {
-    wait_quiet(Duration::from_secs(2), 0.15, Duration::from_secs(300));
+fn quiet(a: &Args) {
+    wait_quiet(Duration::from_secs(2), 0.15, a.quiet_wait);
 }
 
 fn measure_medsec(a: &Args, exe: &Path, mode: &str, rules: &Path, dir: &Path) -> ChildReport {
-    quiet();
+    quiet(a);
     let out = pinned(a, exe)
         .args(["--child", mode])
         .arg(rules)
@@ -343,7 +348,7 @@ fn measure_medsec(a: &Args, exe: &Path, mode: &str, rules: &Path, dir: &Path) ->
 /// rsigma's evaluation seconds (wall time less its rule loading), hits.
 fn measure_rsigma(a: &Args, rules: &Path, events: &Path, empty: &Path) -> (f64, f64, usize) {
     let run = |file: &Path| {
-        quiet();
+        quiet(a);
         let t = Instant::now();
         let out = pinned(a, &a.rsigma)
             .args(["engine", "eval", "-r"])
@@ -378,7 +383,7 @@ struct SqliteReport {
 }
 
 fn measure_sqlite(a: &Args, rules: &Path, events: &Path) -> SqliteReport {
-    quiet();
+    quiet(a);
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../medsec-detect/tests/peers/sqlite_eval.py");
     let out = pinned(a, &a.python)

@@ -18,6 +18,7 @@ use rsigma_eval::{
 };
 use rsigma_parser::SigmaCollection;
 
+use crate::eval::Evaluator;
 use crate::rules::{Origin, RuleSet};
 use crate::view::{LOGSOURCE_FIELDS, SigmaView, event_json};
 use crate::{Detector, Error, FieldValue, Hit, HitKind};
@@ -55,8 +56,10 @@ struct RuleInfo {
 
 /// Sigma rules over medsec events, with correlation state.
 pub struct SigmaDetector {
-    /// Every detection rule.
+    /// Every detection rule, compiled (pipelines and filters applied).
     plain: Engine,
+    /// Our evaluation loop over `plain`'s rules (see [`crate::eval`]).
+    evaluator: Evaluator,
     /// The correlations and the detection rules they use; `None` without
     /// correlations.
     engine: Option<CorrelationEngine>,
@@ -213,8 +216,10 @@ impl SigmaDetector {
             .filter(|(_, u)| **u)
             .map(|((r, _), _)| key(r.id.as_deref(), &r.title))
             .collect();
+        let evaluator = Evaluator::new(plain.rules(), options.logsource_routing);
         Ok(SigmaDetector {
             plain,
+            evaluator,
             engine,
             used,
             rules,
@@ -224,6 +229,18 @@ impl SigmaDetector {
             correlation_rules: set.correlations.len(),
             filters: set.filters.len(),
         })
+    }
+
+    /// The detection results of our evaluation loop and of rsigma-eval's
+    /// `Engine::evaluate` on the same event (with a logsource extractor
+    /// reading the view's logsource when routing), for tests that they
+    /// agree.
+    #[cfg(test)]
+    pub(crate) fn both(&mut self, event: &Event) -> (Vec<EvaluationResult>, Vec<EvaluationResult>) {
+        let view = SigmaView::new(event);
+        let ours = self.evaluator.evaluate(self.plain.rules(), &view);
+        let theirs = self.plain.evaluate(&view);
+        (ours, theirs)
     }
 
     /// Detection rules, correlation rules and filters in force.
@@ -278,7 +295,7 @@ impl Detector for SigmaDetector {
     fn detect(&mut self, event: &Event, out: &mut Vec<Hit>) {
         let view = SigmaView::new(event);
         let secs = event.timestamp.div_euclid(1_000_000_000);
-        let mut results: Vec<EvaluationResult> = self.plain.evaluate(&view);
+        let mut results: Vec<EvaluationResult> = self.evaluator.evaluate(self.plain.rules(), &view);
         if let Some(engine) = &mut self.engine {
             let counted: Vec<EvaluationResult> = results
                 .iter()

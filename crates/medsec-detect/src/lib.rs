@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 pub mod attack;
 pub mod engine;
+mod eval;
 mod fixes;
 pub mod indicators;
 pub mod rules;

@@ -218,6 +218,46 @@ impl<'a> SigmaView<'a> {
         }
     }
 
+    /// The texts keywords are searched in (see [`SigmaView::each_text`]).
+    pub(crate) fn texts(&self) -> Vec<&'a str> {
+        let mut out = Vec::with_capacity(self.event.fields.len() + 1);
+        self.each_text(|s| out.push(s));
+        out
+    }
+
+    /// Every name [`rsigma_eval::Event::get_field`] answers for this
+    /// event, with the value it answers (a name may come more than once;
+    /// the first time with that value). Our candidate index
+    /// (`crate::eval::Index`) relies on it naming them all.
+    pub(crate) fn visit_names(&self, visit: &mut dyn FnMut(&str, EventValue<'a>)) {
+        visit(
+            MEMBER_FIELD,
+            EventValue::Str(Cow::Borrowed(&self.event.member)),
+        );
+        let (p, s, c) = self.logsource();
+        for (name, v) in LOGSOURCE_FIELDS.iter().zip([p, s, c]) {
+            if let Some(v) = v {
+                visit(name, EventValue::Str(Cow::Borrowed(v)));
+            }
+        }
+        if let Some(names) = self.names() {
+            for (name, v) in names {
+                visit(name, event_value(v));
+            }
+            return;
+        }
+        for (name, v) in self.event.fields.iter() {
+            visit(name, event_value(v));
+            if let Some(sigma) = TAXONOMY.backward.get(name) {
+                for s in sigma {
+                    if let Some(v) = self.lookup(s) {
+                        visit(s, event_value(v));
+                    }
+                }
+            }
+        }
+    }
+
     /// Whether keywords are searched in the raw message: yes for a line
     /// of text (syslog, access logs, CEF, LEEF, key=value), no for a JSON
     /// document (JSON lines, Suricata EVE, Windows events), whose raw
