@@ -785,6 +785,16 @@ struct Context<'c, 'a> {
 }
 
 impl Context<'_, '_> {
+    /// `test` on `s`, or on its lower-cased copy for a matcher that ignores
+    /// case.
+    fn text(&self, s: &str, case_insensitive: bool, test: impl Fn(&str) -> bool) -> bool {
+        if case_insensitive {
+            test(&self.lowered.get(s))
+        } else {
+            test(s)
+        }
+    }
+
     /// A string matcher on a string, as rsigma-eval's `matches` (field
     /// values, `keyword` false) or `matches_str` (keywords, `keyword`
     /// true) has it; `None` when `matches` would do something else than
@@ -794,55 +804,25 @@ impl Context<'_, '_> {
             CompiledMatcher::Exact {
                 value,
                 case_insensitive,
-            } => {
-                if *case_insensitive {
-                    *self.lowered.get(s) == **value
-                } else {
-                    s == value
-                }
-            }
+            } => self.text(s, *case_insensitive, |t| t == value),
             CompiledMatcher::Contains {
                 value,
                 case_insensitive,
-            } => {
-                if *case_insensitive {
-                    self.lowered.get(s).contains(value.as_str())
-                } else {
-                    s.contains(value.as_str())
-                }
-            }
+            } => self.text(s, *case_insensitive, |t| t.contains(value.as_str())),
             CompiledMatcher::StartsWith {
                 value,
                 case_insensitive,
-            } => {
-                if *case_insensitive {
-                    self.lowered.get(s).starts_with(value.as_str())
-                } else {
-                    s.starts_with(value.as_str())
-                }
-            }
+            } => self.text(s, *case_insensitive, |t| t.starts_with(value.as_str())),
             CompiledMatcher::EndsWith {
                 value,
                 case_insensitive,
-            } => {
-                if *case_insensitive {
-                    self.lowered.get(s).ends_with(value.as_str())
-                } else {
-                    s.ends_with(value.as_str())
-                }
-            }
+            } => self.text(s, *case_insensitive, |t| t.ends_with(value.as_str())),
             CompiledMatcher::Regex(re) => re.is_match(s),
             CompiledMatcher::AhoCorasickSet {
                 automaton,
                 case_insensitive,
                 ..
-            } => {
-                if *case_insensitive {
-                    automaton.is_match(&*self.lowered.get(s))
-                } else {
-                    automaton.is_match(s)
-                }
-            }
+            } => self.text(s, *case_insensitive, |t| automaton.is_match(t)),
             CompiledMatcher::RegexSetMatch { set, mode } => regex_set_matches(set, *mode, s),
             CompiledMatcher::CaseInsensitiveGroup { children, mode } => {
                 let l = self.lowered.get(s);
