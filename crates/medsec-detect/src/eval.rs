@@ -215,21 +215,45 @@ fn analyze_item(item: &CompiledDetectionItem) -> Analysis {
 
 /// Conditions on a present field's value that a matcher implies, for the
 /// case-insensitive string matchers (which hold their value lower-cased).
-fn value_witnesses(field: &str, m: &CompiledMatcher) -> Option<Vec<Witness>> {
-    let substring = |n: &str| {
-        (!n.is_empty()).then(|| Witness::Substring {
-            field: field.to_owned(),
-            needle: n.to_owned(),
-        })
-    };
+fn value_witnesses(field: &str, m: &CompiledMatcher) -> Analysis {
+    literal_witnesses(
+        m,
+        &|v| {
+            Some(Witness::Exact {
+                field: field.to_owned(),
+                value: v.to_owned(),
+            })
+        },
+        &|n| {
+            (!n.is_empty()).then(|| Witness::Substring {
+                field: field.to_owned(),
+                needle: n.to_owned(),
+            })
+        },
+    )
+}
+
+/// Conditions a keyword matcher (tried on every text) implies: a keyword
+/// equal to a text also occurs in it.
+fn keyword_witnesses(m: &CompiledMatcher) -> Analysis {
+    let keyword = |n: &str| (!n.is_empty()).then(|| Witness::Keyword(n.to_owned()));
+    literal_witnesses(m, &keyword, &keyword)
+}
+
+/// Conditions a case-insensitive string matcher implies, made by `exact`
+/// for a value the string must equal and by `needle` for one it must
+/// contain (`None`: nothing worth indexing).
+fn literal_witnesses(
+    m: &CompiledMatcher,
+    exact: &dyn Fn(&str) -> Option<Witness>,
+    needle: &dyn Fn(&str) -> Option<Witness>,
+) -> Analysis {
+    let recurse = |m: &CompiledMatcher| literal_witnesses(m, exact, needle);
     match m {
         CompiledMatcher::Exact {
             value,
             case_insensitive: true,
-        } => Some(vec![Witness::Exact {
-            field: field.to_owned(),
-            value: value.clone(),
-        }]),
+        } => Some(vec![exact(value)?]),
         CompiledMatcher::Contains {
             value,
             case_insensitive: true,
@@ -241,81 +265,29 @@ fn value_witnesses(field: &str, m: &CompiledMatcher) -> Option<Vec<Witness>> {
         | CompiledMatcher::EndsWith {
             value,
             case_insensitive: true,
-        } => Some(vec![substring(value)?]),
+        } => Some(vec![needle(value)?]),
         CompiledMatcher::AhoCorasickSet {
             needles,
             case_insensitive: true,
             ..
         } => needles
             .iter()
-            .map(|n| substring(n))
+            .map(|n| needle(n))
             .collect::<Option<Vec<_>>>()
             .filter(|ws| !ws.is_empty()),
-        CompiledMatcher::Regex(_) | CompiledMatcher::RegexSetMatch { .. } => Some(
-            regex_needles(m)?
-                .iter()
-                .filter_map(|n| substring(n))
-                .collect(),
-        ),
+        CompiledMatcher::Regex(_) | CompiledMatcher::RegexSetMatch { .. } => {
+            Some(regex_needles(m)?.iter().filter_map(|n| needle(n)).collect())
+        }
         CompiledMatcher::AnyOf(ms)
         | CompiledMatcher::CaseInsensitiveGroup {
             children: ms,
             mode: GroupMode::Any,
-        } => any_of(ms.iter().map(|m| value_witnesses(field, m))),
+        } => any_of(ms.iter().map(recurse)),
         CompiledMatcher::AllOf(ms)
         | CompiledMatcher::CaseInsensitiveGroup {
             children: ms,
             mode: GroupMode::All,
-        } => all_of(ms.iter().map(|m| value_witnesses(field, m))),
-        _ => None,
-    }
-}
-
-/// Conditions a keyword matcher (tried on every text) implies.
-fn keyword_witnesses(m: &CompiledMatcher) -> Analysis {
-    let keyword = |n: &str| (!n.is_empty()).then(|| Witness::Keyword(n.to_owned()));
-    match m {
-        CompiledMatcher::Exact {
-            value,
-            case_insensitive: true,
-        }
-        | CompiledMatcher::Contains {
-            value,
-            case_insensitive: true,
-        }
-        | CompiledMatcher::StartsWith {
-            value,
-            case_insensitive: true,
-        }
-        | CompiledMatcher::EndsWith {
-            value,
-            case_insensitive: true,
-        } => Some(vec![keyword(value)?]),
-        CompiledMatcher::AhoCorasickSet {
-            needles,
-            case_insensitive: true,
-            ..
-        } => needles
-            .iter()
-            .map(|n| keyword(n))
-            .collect::<Option<Vec<_>>>()
-            .filter(|ws| !ws.is_empty()),
-        CompiledMatcher::Regex(_) | CompiledMatcher::RegexSetMatch { .. } => Some(
-            regex_needles(m)?
-                .iter()
-                .filter_map(|n| keyword(n))
-                .collect(),
-        ),
-        CompiledMatcher::AnyOf(ms)
-        | CompiledMatcher::CaseInsensitiveGroup {
-            children: ms,
-            mode: GroupMode::Any,
-        } => any_of(ms.iter().map(keyword_witnesses)),
-        CompiledMatcher::AllOf(ms)
-        | CompiledMatcher::CaseInsensitiveGroup {
-            children: ms,
-            mode: GroupMode::All,
-        } => all_of(ms.iter().map(keyword_witnesses)),
+        } => all_of(ms.iter().map(recurse)),
         _ => None,
     }
 }
