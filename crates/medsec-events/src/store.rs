@@ -1216,6 +1216,8 @@ impl Writer {
             segments: &'a [Arc<Segment>],
             /// The segments' id tables, in the same order.
             tables: Vec<Option<IdTable>>,
+            /// The filter over those tables.
+            filter: block::IdFilter,
             /// The events stored, and how many (to size the vector once:
             /// it becomes a chunk of the tail).
             events: Vec<Event>,
@@ -1242,10 +1244,12 @@ impl Writer {
                             };
                             let segments =
                                 segments.parts.get(&key).map(Vec::as_slice).unwrap_or(&[]);
+                            let tables = self.dedup.tables_of(segments);
                             parts.push(Part {
                                 ids: self.active_ids.remove(&key).unwrap_or_default(),
                                 frozen: frozen.as_ref().and_then(|f| f.ids.get(&key)),
-                                tables: self.dedup.tables_of(segments),
+                                filter: self.dedup.take_filter(&key, segments, &tables),
+                                tables,
                                 segments,
                                 key,
                                 events: Vec::new(),
@@ -1259,7 +1263,9 @@ impl Writer {
                 let part = &mut parts[p];
                 let seen = part.ids.contains(&ev.id)
                     || part.frozen.is_some_and(|s| s.contains(&ev.id))
-                    || self.dedup.contains_in(part.segments, &part.tables, &ev.id);
+                    || self
+                        .dedup
+                        .contains_in(part.segments, &part.tables, &part.filter, &ev.id);
                 if seen {
                     r.duplicates += 1;
                     continue;
@@ -1301,6 +1307,7 @@ impl Writer {
         let mut kept = Vec::with_capacity(parts.len());
         for part in parts {
             kept.push((part.key.clone(), part.events));
+            self.dedup.put_filter(part.key.clone(), part.filter);
             self.active_ids.insert(part.key, part.ids);
         }
         if let Err(e) = committed {
@@ -1342,6 +1349,10 @@ pub(crate) struct DedupCache {
     max_bytes: usize,
     tick: u64,
     blocks: VecDeque<((u64, u32), IdSet)>,
+    /// Per partition: its id filter (see [`block::IdFilter`]) and when it
+    /// was last used; taken out while a commit uses it.
+    filters: foldhash::HashMap<PartKey, (block::IdFilter, u64)>,
+    filter_bytes: usize,
 }
 
 impl DedupCache {
@@ -1352,7 +1363,74 @@ impl DedupCache {
             max_bytes,
             tick: 0,
             blocks: VecDeque::new(),
+            filters: foldhash::HashMap::default(),
+            filter_bytes: 0,
         }
+    }
+
+    /// Takes out the id filter of partition `key`, covering all its
+    /// segments `segs` whose tables are `tables` (as [`tables_of`] gives
+    /// them; a segment without one is left out, as
+    /// [`DedupCache::contains_in`] leaves it out): the ids of segments
+    /// flushed since the last commit are added, and the filter is rebuilt
+    /// larger when they would make it too full. Put it back with
+    /// [`DedupCache::put_filter`].
+    ///
+    /// [`tables_of`]: DedupCache::tables_of
+    fn take_filter(
+        &mut self,
+        key: &PartKey,
+        segs: &[Arc<Segment>],
+        tables: &[Option<IdTable>],
+    ) -> block::IdFilter {
+        let old = self.filters.remove(key).map(|(f, _)| f);
+        if let Some(f) = &old {
+            self.filter_bytes = self.filter_bytes.saturating_sub(f.memory());
+        }
+        let uncovered = |f: &block::IdFilter| {
+            segs.iter()
+                .zip(tables)
+                .filter(|(s, _)| !f.covers(s.meta.seq))
+                .filter_map(|(s, t)| Some((s.meta.seq, t.as_ref()?)))
+                .collect::<Vec<_>>()
+        };
+        if let Some(mut f) = old {
+            let new = uncovered(&f);
+            if f.fits(new.iter().map(|(_, t)| t.entries.len()).sum()) {
+                for (seq, t) in new {
+                    f.add_table(seq, t);
+                }
+                return f;
+            }
+        }
+        let total = tables.iter().flatten().map(|t| t.entries.len()).sum();
+        let mut f = block::IdFilter::for_entries(total);
+        for (seq, t) in uncovered(&f) {
+            f.add_table(seq, t);
+        }
+        f
+    }
+
+    /// Puts back a filter taken with [`DedupCache::take_filter`]; the
+    /// least recently used other filters are dropped while all take more
+    /// than half of `dedup_cache_bytes`.
+    fn put_filter(&mut self, key: PartKey, filter: block::IdFilter) {
+        self.tick += 1;
+        self.filter_bytes += filter.memory();
+        while self.filter_bytes > self.max_bytes / 2 {
+            let Some(oldest) = self
+                .filters
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some((f, _)) = self.filters.remove(&oldest) {
+                self.filter_bytes = self.filter_bytes.saturating_sub(f.memory());
+            }
+        }
+        self.filters.insert(key, (filter, self.tick));
     }
 
     /// Whether any of the segments holds the id. A segment that cannot be
@@ -1386,8 +1464,12 @@ impl DedupCache {
         &mut self,
         segs: &[Arc<Segment>],
         tables: &[Option<IdTable>],
+        filter: &block::IdFilter,
         id: &EventId,
     ) -> bool {
+        if !filter.may_hold(id) {
+            return false;
+        }
         segs.iter()
             .zip(tables)
             .any(|(s, t)| t.as_ref().is_some_and(|t| t.may_hold(id)) && self.holds(s, id))
@@ -1652,9 +1734,17 @@ fn flush_job(
             continue;
         }
         // Sorted references, so that the events are copied one at a time
-        // into the writer's block rather than all at once.
-        let mut events: Vec<&Event> = part.chunks.iter().flat_map(|c| c.iter()).collect();
-        events.sort_unstable_by_key(|e| (e.timestamp, e.id));
+        // into the writer's block rather than all at once; sorted with
+        // their keys beside them, so that comparisons do not reach into
+        // the events (cache misses).
+        let mut keyed: Vec<(i64, EventId, &Event)> = part
+            .chunks
+            .iter()
+            .flat_map(|c| c.iter())
+            .map(|e| (e.timestamp, e.id, e))
+            .collect();
+        keyed.sort_unstable_by_key(|(ts, id, _)| (*ts, *id));
+        let events: Vec<&Event> = keyed.into_iter().map(|(_, _, e)| e).collect();
         let mut written = Vec::new();
         for chunk in events.chunks(inner.config.segment_max_events.max(1)) {
             let seq = inner.next_seq.fetch_add(1, Ordering::SeqCst);

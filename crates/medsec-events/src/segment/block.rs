@@ -368,74 +368,14 @@ const ALL_IN_DICT: u8 = 1;
 impl FieldColumn {
     /// Encodes the values of the events that have the field (in order);
     /// also returns the distinct values, in the order they first occur.
-    pub fn encode<'a>(
-        values: impl Iterator<Item = &'a Value> + Clone,
-    ) -> (Vec<u8>, Vec<&'a Value>) {
-        let count = values.clone().count();
-        // Values are the same when their tags and encodings are: a float
-        // by its bits (so NaN equals itself and -0 is not 0).
-        #[derive(PartialEq, Eq, Hash)]
-        enum Key<'a> {
-            Str(&'a str),
-            Int(i64),
-            Float(u64),
-            Bool(bool),
-            Ip(std::net::IpAddr),
+    #[cfg(test)]
+    pub fn encode<'a>(values: impl Iterator<Item = &'a Value>) -> (Vec<u8>, Vec<&'a Value>) {
+        let mut b = FieldColumnBuilder::default();
+        for v in values {
+            b.push(v);
         }
-        let mut distinct: foldhash::HashMap<Key<'a>, u32> = foldhash::HashMap::default();
-        let mut order: Vec<&Value> = Vec::new();
-        let mut codes: Vec<u32> = Vec::with_capacity(count);
-        for v in values.clone() {
-            let key = match v {
-                Value::Str(s) => Key::Str(s),
-                Value::Int(i) => Key::Int(*i),
-                Value::Float(f) => Key::Float(f.to_bits()),
-                Value::Bool(b) => Key::Bool(*b),
-                Value::Ip(ip) => Key::Ip(*ip),
-            };
-            let next = order.len() as u32;
-            let code = *distinct.entry(key).or_insert_with(|| {
-                order.push(v);
-                next
-            });
-            codes.push(code);
-        }
-        let mut e = Enc::new();
-        if order.len() * 2 <= count {
-            e.u8(ALL_IN_DICT);
-            e.var(order.len() as u64);
-            for v in &order {
-                e.u8(codec::tag_of(v));
-                codec::put_value_body(&mut e, v);
-            }
-            put_codes(&mut e, &codes, code_width(order.len()));
-            return (e.buf, order);
-        }
-        // The strings' dictionary: the distinct strings in the order they
-        // first occur, which are the string values of `order`; a string's
-        // code is its place there.
-        let mut string_code = vec![0u32; order.len()];
-        let mut strings: Vec<&str> = Vec::new();
-        for (code, v) in string_code.iter_mut().zip(&order) {
-            if let Value::Str(s) = v {
-                *code = strings.len() as u32;
-                strings.push(s);
-            }
-        }
-        e.u8(STRINGS_IN_DICT);
-        e.var(strings.len() as u64);
-        for s in &strings {
-            e.str(s);
-        }
-        for (v, code) in values.zip(&codes) {
-            match v {
-                Value::Str(_) => e.var(u64::from(
-                    string_code.get(*code as usize).copied().unwrap_or(0),
-                )),
-                other => codec::put_value_body(&mut e, other),
-            }
-        }
-        (e.buf, order)
+        let (buf, order) = b.finish();
+        (buf, order.to_vec())
     }
 
     pub fn decode(buf: &[u8], tags: &[Option<u8>]) -> DResult<FieldColumn> {
@@ -569,6 +509,131 @@ impl FieldColumn {
                 }
             })
             .collect()
+    }
+}
+
+/// A field column being built, one value at a time as the events come
+/// (so that each value is read while its event is in the cache; the
+/// column is encoded from the distinct values and the codes).
+pub(crate) struct FieldColumnBuilder<'a> {
+    distinct: foldhash::HashMap<ValueKey<'a>, u32>,
+    /// The distinct values, in the order they first occur.
+    order: Vec<&'a Value>,
+    /// Each value's place in `order`.
+    codes: Vec<u32>,
+    /// The smallest and largest integer.
+    zone: Option<(i64, i64)>,
+    only_int: bool,
+}
+
+/// Values are the same when their tags and encodings are: a float by its
+/// bits (so NaN equals itself and -0 is not 0).
+#[derive(PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Str(&'a str),
+    Int(i64),
+    Float(u64),
+    Bool(bool),
+    Ip(std::net::IpAddr),
+}
+
+impl Default for FieldColumnBuilder<'_> {
+    fn default() -> Self {
+        FieldColumnBuilder {
+            distinct: foldhash::HashMap::default(),
+            order: Vec::new(),
+            codes: Vec::new(),
+            zone: None,
+            only_int: true,
+        }
+    }
+}
+
+impl<'a> FieldColumnBuilder<'a> {
+    /// Adds the value of the next event that has the field.
+    pub fn push(&mut self, v: &'a Value) {
+        let key = match v {
+            Value::Str(s) => ValueKey::Str(s),
+            Value::Int(i) => {
+                self.zone = Some(
+                    self.zone
+                        .map_or((*i, *i), |(lo, hi)| (lo.min(*i), hi.max(*i))),
+                );
+                ValueKey::Int(*i)
+            }
+            Value::Float(f) => ValueKey::Float(f.to_bits()),
+            Value::Bool(b) => ValueKey::Bool(*b),
+            Value::Ip(ip) => ValueKey::Ip(*ip),
+        };
+        if !matches!(v, Value::Int(_)) {
+            self.only_int = false;
+        }
+        let next = self.order.len() as u32;
+        let order = &mut self.order;
+        let code = *self.distinct.entry(key).or_insert_with(|| {
+            order.push(v);
+            next
+        });
+        self.codes.push(code);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The smallest and largest value if there are integers.
+    pub fn int_zone(&self) -> Option<(i64, i64)> {
+        self.zone
+    }
+
+    /// Whether every value is an integer.
+    pub fn only_int(&self) -> bool {
+        self.only_int
+    }
+
+    /// The encoded column and the distinct values, in the order they
+    /// first occur.
+    pub fn finish(&self) -> (Vec<u8>, &[&'a Value]) {
+        let (order, codes) = (&self.order, &self.codes);
+        let mut e = Enc::new();
+        if order.len() * 2 <= codes.len() {
+            e.u8(ALL_IN_DICT);
+            e.var(order.len() as u64);
+            for v in order {
+                e.u8(codec::tag_of(v));
+                codec::put_value_body(&mut e, v);
+            }
+            put_codes(&mut e, codes, code_width(order.len()));
+            return (e.buf, order);
+        }
+        // The strings' dictionary: the distinct strings in the order they
+        // first occur, which are the string values of `order`; a string's
+        // code is its place there.
+        let mut string_code = vec![0u32; order.len()];
+        let mut strings: Vec<&str> = Vec::new();
+        for (code, v) in string_code.iter_mut().zip(order) {
+            if let Value::Str(s) = v {
+                *code = strings.len() as u32;
+                strings.push(s);
+            }
+        }
+        e.u8(STRINGS_IN_DICT);
+        e.var(strings.len() as u64);
+        for s in &strings {
+            e.str(s);
+        }
+        for code in codes {
+            // A value's code leads to its first occurrence, which encodes
+            // the same (equal keys).
+            match order.get(*code as usize) {
+                Some(Value::Str(_)) => e.var(u64::from(
+                    string_code.get(*code as usize).copied().unwrap_or(0),
+                )),
+                Some(other) => codec::put_value_body(&mut e, other),
+                None => {}
+            }
+        }
+        (e.buf, order)
     }
 }
 
@@ -820,6 +885,104 @@ impl IdTable {
     }
 }
 
+/// A partition's id filter for deduplication: one bit for each value of
+/// the first `bits` bits of an id, set for every id of the segments it
+/// covers. The writer checks every appended id here first, one read,
+/// instead of probing the id table of every segment of its partition
+/// (two reads each, mostly cache misses, and as many segments as the
+/// partition has flushed); only when the bit is set are the tables asked.
+///
+/// It is built from the segments' id tables, whose fingerprints are the
+/// ids' first bits: a fingerprint shorter than the filter's index sets
+/// every bit it could stand for, so the filter never misses an id. It
+/// holds 16 to 32 bits an id when built and is rebuilt larger before it
+/// falls below 8 (a false positive rate of 3–12 %).
+#[derive(Debug, Clone)]
+pub(crate) struct IdFilter {
+    bits: u32,
+    words: Vec<u64>,
+    /// Fingerprints added.
+    entries: usize,
+    /// The segments (numbers) whose ids it holds.
+    covered: foldhash::HashSet<u64>,
+}
+
+impl IdFilter {
+    const MIN_BITS: u32 = 16;
+    const MAX_BITS: u32 = 36;
+
+    /// An empty filter sized for `n` ids.
+    pub fn for_entries(n: usize) -> IdFilter {
+        let want = n.max(1).saturating_mul(16);
+        let bits = (usize::BITS - (want - 1).leading_zeros()).clamp(Self::MIN_BITS, Self::MAX_BITS);
+        IdFilter {
+            bits,
+            words: vec![0; 1usize << (bits - 6)],
+            entries: 0,
+            covered: foldhash::HashSet::default(),
+        }
+    }
+
+    /// Whether `more` ids fit without the filter getting too full.
+    pub fn fits(&self, more: usize) -> bool {
+        self.bits == Self::MAX_BITS
+            || self.entries.saturating_add(more).saturating_mul(8) <= 1usize << self.bits
+    }
+
+    pub fn covers(&self, seq: u64) -> bool {
+        self.covered.contains(&seq)
+    }
+
+    /// Adds the ids of segment `seq`, given its id table.
+    pub fn add_table(&mut self, seq: u64, table: &IdTable) {
+        if !self.covered.insert(seq) {
+            return;
+        }
+        self.entries += table.entries.len();
+        let (fb, b) = (table.bits, self.bits);
+        for (fp, _) in &table.entries {
+            if fb >= b {
+                self.set(fp >> (fb - b), 1);
+            } else {
+                self.set(fp << (b - fb), 1u64 << (b - fb));
+            }
+        }
+    }
+
+    /// Sets `n` bits from bit `from`.
+    fn set(&mut self, from: u64, n: u64) {
+        let mut at = from;
+        let end = from.saturating_add(n);
+        while at < end {
+            let word = (at >> 6) as usize;
+            let bit = at & 63;
+            let take = (64 - bit).min(end - at);
+            let mask = if take == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << take) - 1) << bit
+            };
+            if let Some(w) = self.words.get_mut(word) {
+                *w |= mask;
+            }
+            at += take;
+        }
+    }
+
+    /// Whether a covered segment may hold the id.
+    pub fn may_hold(&self, id: &EventId) -> bool {
+        let at = fingerprint(id, self.bits);
+        self.words
+            .get((at >> 6) as usize)
+            .is_none_or(|w| w & (1u64 << (at & 63)) != 0)
+    }
+
+    /// Memory the filter takes, in bytes.
+    pub fn memory(&self) -> usize {
+        self.words.len() * 8 + self.covered.len() * 16
+    }
+}
+
 /// Decodes the id table.
 pub(crate) fn decode_id_table(buf: &[u8]) -> DResult<IdTable> {
     let mut d = Dec::new(buf);
@@ -986,6 +1149,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn id_filters_hold_every_id_of_their_tables() {
+        fn table(prefix: &str, n: usize) -> (Vec<EventId>, IdTable) {
+            let ids: Vec<EventId> = (0..n)
+                .map(|i| EventId::of("m", prefix, format!("{i}").as_bytes()))
+                .collect();
+            let bits = fingerprint_bits(n);
+            let mut entries: Vec<(u64, u32)> =
+                ids.iter().map(|id| (fingerprint(id, bits), 0)).collect();
+            entries.sort_unstable();
+            (ids, IdTable::new(bits, entries))
+        }
+        // Segments of very different sizes: the small ones' fingerprints
+        // (17 to 23 bits) are shorter than the filter's index, the large
+        // ones' longer.
+        let sizes = [1usize, 3, 40, 100, 5000, 60_000];
+        let tables: Vec<(Vec<EventId>, IdTable)> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| table(&format!("s{i}"), *n))
+            .collect();
+        let total: usize = sizes.iter().sum();
+        let mut f = IdFilter::for_entries(total);
+        assert!(f.fits(total));
+        for (seq, (_, t)) in tables.iter().enumerate() {
+            assert!(!f.covers(seq as u64));
+            f.add_table(seq as u64, t);
+            assert!(f.covers(seq as u64));
+        }
+        for (ids, _) in &tables {
+            assert!(ids.iter().all(|id| f.may_hold(id)));
+        }
+        // Ids it never saw pass in about one case in 16 (16 to 32 bits an
+        // id); allow up to one in 8.
+        let (fresh, _) = table("fresh", 20_000);
+        let passed = fresh.iter().filter(|id| f.may_hold(id)).count();
+        assert!(
+            passed < fresh.len() / 8,
+            "{passed} of {} passed",
+            fresh.len()
+        );
+        // Adding a table twice changes nothing; a filter that would get
+        // fuller than 8 bits an id does not fit.
+        f.add_table(0, &tables[0].1);
+        assert!(!f.fits(total * 8));
+        // An empty filter passes nothing.
+        let empty = IdFilter::for_entries(0);
+        assert!(fresh.iter().all(|id| !empty.may_hold(id)));
     }
 
     #[test]

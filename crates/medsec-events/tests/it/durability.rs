@@ -407,3 +407,56 @@ fn replayed_and_resent_batches_are_stored_once() {
     let other_day = ev("h1", MIDNIGHT_KST + 2 * crate::DAY, "twice", &[]);
     assert_eq!(store.append(vec![other_day]).unwrap().stored, 1);
 }
+
+/// The writer checks appended ids against a filter per partition before
+/// the segments' id tables: it must hold the ids of every segment,
+/// including those flushed after it was built, compacted ones, and those
+/// of a partition that outgrew it (rebuilt larger).
+#[test]
+fn resent_events_are_found_in_every_segment_of_a_partition() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        block_events: 64,
+        ..small_config()
+    };
+    let store = open(dir.path(), config.clone());
+    let batch = |round: i64| -> Vec<Event> {
+        (0..400)
+            .map(|i| {
+                ev(
+                    "h1",
+                    MIDNIGHT_KST + round * 1_000_000_000 + i,
+                    &format!("round {round} message {i}"),
+                    &[],
+                )
+            })
+            .collect()
+    };
+    // 30 segments of 400 events: 12,000 ids, past what the first filter
+    // (built for an empty partition) holds.
+    for round in 0..30 {
+        assert_eq!(store.append(batch(round)).unwrap().stored, 400);
+        store.flush().unwrap();
+        // A resend of the first batch and of the one just flushed.
+        for again in [0, round] {
+            let r = store.append(batch(again)).unwrap();
+            assert_eq!((r.stored, r.duplicates), (0, 400), "round {round}");
+        }
+    }
+    assert_eq!(store.segment_count(), 30);
+    store.compact().unwrap();
+    for round in [0, 17, 29] {
+        let r = store.append(batch(round)).unwrap();
+        assert_eq!((r.stored, r.duplicates), (0, 400), "after compaction");
+    }
+    // New events still pass.
+    assert_eq!(store.append(batch(30)).unwrap().stored, 400);
+    assert_eq!(total(&store), 31 * 400);
+    store.close();
+    // And after a restart, with the filter built from the tables on disk.
+    let store = open(dir.path(), config);
+    for round in [3, 30] {
+        let r = store.append(batch(round)).unwrap();
+        assert_eq!((r.stored, r.duplicates), (0, 400), "after restart");
+    }
+}
