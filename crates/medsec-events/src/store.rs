@@ -58,7 +58,9 @@ const FORMAT_LINE: &str = "medsec-events 1";
 /// - a segment being written keeps its indexes in memory, at most
 ///   `segment_max_events` events' worth (about 60 bytes an event);
 /// - the deduplication cache keeps id tables of recently written
-///   partitions up to `dedup_cache_bytes`;
+///   partitions up to `dedup_cache_bytes`, and their id filters (2 to 4
+///   bytes an id) up to half as much more, beyond which only the
+///   partition being written keeps its filter;
 /// - the frame cache keeps decompressed index chunks and small columns
 ///   (not raw messages) up to `cache_bytes`;
 /// - a search holds one decoded block per segment it merges.
