@@ -1406,7 +1406,8 @@ impl DedupCache {
             }
         }
         let total = tables.iter().flatten().map(|t| t.entries.len()).sum();
-        let mut f = block::IdFilter::for_entries(total);
+        let mut f =
+            block::IdFilter::for_entries(total, block::IdFilter::max_bits_for(self.max_bytes / 2));
         for (seq, t) in uncovered(&f) {
             f.add_table(seq, t);
         }

@@ -896,10 +896,13 @@ impl IdTable {
 /// ids' first bits: a fingerprint shorter than the filter's index sets
 /// every bit it could stand for, so the filter never misses an id. It
 /// holds 16 to 32 bits an id when built and is rebuilt larger before it
-/// falls below 8 (a false positive rate of 3–12 %).
+/// falls below 8 (a false positive rate of 3–12 %), up to `2^max_bits`
+/// bits; a partition with more ids than that holds fills it further (more
+/// false positives, never a missed id).
 #[derive(Debug, Clone)]
 pub(crate) struct IdFilter {
     bits: u32,
+    max_bits: u32,
     words: Vec<u64>,
     /// Fingerprints added.
     entries: usize,
@@ -909,14 +912,24 @@ pub(crate) struct IdFilter {
 
 impl IdFilter {
     const MIN_BITS: u32 = 16;
-    const MAX_BITS: u32 = 36;
 
-    /// An empty filter sized for `n` ids.
-    pub fn for_entries(n: usize) -> IdFilter {
+    /// The largest filter (`2^max_bits` bits) that fits in `bytes`.
+    pub fn max_bits_for(bytes: usize) -> u32 {
+        bytes
+            .saturating_mul(8)
+            .max(1)
+            .ilog2()
+            .clamp(Self::MIN_BITS, 36)
+    }
+
+    /// An empty filter sized for `n` ids, of at most `2^max_bits` bits.
+    pub fn for_entries(n: usize, max_bits: u32) -> IdFilter {
         let want = n.max(1).saturating_mul(16);
-        let bits = (usize::BITS - (want - 1).leading_zeros()).clamp(Self::MIN_BITS, Self::MAX_BITS);
+        let max_bits = max_bits.max(Self::MIN_BITS);
+        let bits = (usize::BITS - (want - 1).leading_zeros()).clamp(Self::MIN_BITS, max_bits);
         IdFilter {
             bits,
+            max_bits,
             words: vec![0; 1usize << (bits - 6)],
             entries: 0,
             covered: foldhash::HashSet::default(),
@@ -925,7 +938,7 @@ impl IdFilter {
 
     /// Whether `more` ids fit without the filter getting too full.
     pub fn fits(&self, more: usize) -> bool {
-        self.bits == Self::MAX_BITS
+        self.bits >= self.max_bits
             || self.entries.saturating_add(more).saturating_mul(8) <= 1usize << self.bits
     }
 
@@ -1173,7 +1186,7 @@ mod tests {
             .map(|(i, n)| table(&format!("s{i}"), *n))
             .collect();
         let total: usize = sizes.iter().sum();
-        let mut f = IdFilter::for_entries(total);
+        let mut f = IdFilter::for_entries(total, 36);
         assert!(f.fits(total));
         for (seq, (_, t)) in tables.iter().enumerate() {
             assert!(!f.covers(seq as u64));
@@ -1197,8 +1210,20 @@ mod tests {
         f.add_table(0, &tables[0].1);
         assert!(!f.fits(total * 8));
         // An empty filter passes nothing.
-        let empty = IdFilter::for_entries(0);
+        let empty = IdFilter::for_entries(0, 36);
         assert!(fresh.iter().all(|id| !empty.may_hold(id)));
+        // A filter at its size limit takes every table, fuller than
+        // planned, and still misses no id.
+        assert_eq!(IdFilter::max_bits_for(8 << 10), 16);
+        let mut small = IdFilter::for_entries(total, 16);
+        for (seq, (_, t)) in tables.iter().enumerate() {
+            assert!(small.fits(t.entries.len()));
+            small.add_table(seq as u64, t);
+        }
+        assert_eq!(small.memory() - small.covered.len() * 16, 8 << 10);
+        for (ids, _) in &tables {
+            assert!(ids.iter().all(|id| small.may_hold(id)));
+        }
     }
 
     #[test]
